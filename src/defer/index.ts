@@ -3,6 +3,7 @@
  *
  * @module
  */
+export { type DeferredGenerator, ensureDeferred, inlineCallbacks, waitFor } from "./coroutine.js";
 export {
   type Canceller,
   type Chainable,
@@ -14,3 +15,14 @@ export {
   type Unwrapped,
 } from "./deferred.js";
 export type { ITimeoutScheduler } from "./interfaces.js";
+export {
+  DeferredList,
+  type DeferredListEntry,
+  type DeferredListFired,
+  type DeferredListOptions,
+  type DeferredListResult,
+  type GatheredResults,
+  gatherResults,
+} from "./list.js";
+export { DeferredLock, DeferredSemaphore } from "./lock.js";
+export { DeferredQueue, type DeferredQueueOptions } from "./queue.js";

@@ -13,7 +13,7 @@ import type { Failure } from "../errors/failure.js";
 import { Logger } from "../logger/logger.js";
 import type { IDelayedCall, IReactorTime } from "../time/interfaces.js";
 import type { Address } from "./address.js";
-import type { IConnector, IProtocol, IProtocolFactory } from "./interfaces.js";
+import type { IClientFactory, IConnector, IProtocol, IProtocolFactory } from "./interfaces.js";
 
 const log = new Logger("braid.factory");
 
@@ -44,9 +44,9 @@ export class Factory<P extends IProtocol = IProtocol> implements IProtocolFactor
    * A factory of `protocol`, with `props` assigned to it (for configuration the protocols read
    * through `this.factory`).
    */
-  static forProtocol<P extends IProtocol, F extends Factory<P>>(
+  static forProtocol<F extends Factory<IProtocol>>(
     this: new () => F,
-    protocol: ProtocolClass<P>,
+    protocol: ProtocolClass<IProtocol>,
     props?: Partial<F>,
   ): F {
     const f = new this();
@@ -119,7 +119,10 @@ export class ServerFactory<P extends IProtocol = IProtocol> extends Factory<P> {
  * }
  * ```
  */
-export class ClientFactory<P extends IProtocol = IProtocol> extends Factory<P> {
+export class ClientFactory<P extends IProtocol = IProtocol>
+  extends Factory<P>
+  implements IClientFactory
+{
   /** A connection attempt started. */
   startedConnecting(_connector: IConnector): void {}
   /** The attempt failed (refused, timed out, unresolvable, stopped). `connector.connect()` retries. */

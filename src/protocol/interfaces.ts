@@ -158,3 +158,13 @@ export interface IConnector {
   /** The clock of the reactor that made this connector, for factories that schedule retries. */
   readonly clock: IReactorTime;
 }
+
+/** A factory for client connections: told about each stage of the connection attempt. */
+export interface IClientFactory extends IProtocolFactory {
+  /** A connection attempt started. */
+  startedConnecting(connector: IConnector): void;
+  /** The attempt failed; `reason` says why (refused, timed out, unresolvable, stopped). */
+  clientConnectionFailed(connector: IConnector, reason: Failure): void;
+  /** An established connection was lost. */
+  clientConnectionLost(connector: IConnector, reason: Failure): void;
+}
