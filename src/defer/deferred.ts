@@ -44,6 +44,13 @@ const NO_RESULT: unique symbol = Symbol("braid.defer.noResult");
 /** Entries are stored flat, four slots each, to keep adding a callback allocation-free. */
 const STRIDE = 4;
 
+/** The arguments after the first, as an array. */
+function extraArgs(args: IArguments): unknown[] {
+  const out = new Array<unknown>(args.length - 1);
+  for (let i = 1; i < args.length; i++) out[i - 1] = args[i];
+  return out;
+}
+
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return (
     v !== null &&
@@ -167,7 +174,9 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
     callbackArgs?: CA,
     errbackArgs?: EA,
   ): Deferred<Next<U> | Next<V>> {
-    return this._add(onSuccess, callbackArgs, onFailure, errbackArgs)._as<Next<U> | Next<V>>();
+    return this._add(onSuccess, callbackArgs, onFailure, errbackArgs) as unknown as Deferred<
+      Next<U> | Next<V>
+    >;
   }
 
   /**
@@ -183,8 +192,11 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   addCallback<U, A extends unknown[] = []>(
     fn: (value: T, ...args: A) => Chainable<U>,
     ...args: A
-  ): Deferred<Next<U>> {
-    return this._add(fn, args.length > 0 ? args : undefined, null, undefined)._as<Next<U>>();
+  ): Deferred<Next<U>>;
+  addCallback(fn: AnyFn): Deferred<unknown> {
+    // `arguments` instead of a rest parameter: no array is made for the common call without extras.
+    // biome-ignore lint/complexity/noArguments: see above
+    return this._add(fn, arguments.length > 1 ? extraArgs(arguments) : undefined, null, undefined);
   }
 
   /**
@@ -195,8 +207,10 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   addErrback<V = never, A extends unknown[] = []>(
     fn: (failure: Failure, ...args: A) => Chainable<V>,
     ...args: A
-  ): Deferred<T | Next<V>> {
-    return this._add(null, undefined, fn, args.length > 0 ? args : undefined)._as<T | Next<V>>();
+  ): Deferred<T | Next<V>>;
+  addErrback(fn: AnyFn): Deferred<unknown> {
+    // biome-ignore lint/complexity/noArguments: no array for the common call without extras
+    return this._add(null, undefined, fn, arguments.length > 1 ? extraArgs(arguments) : undefined);
   }
 
   /**
@@ -206,9 +220,11 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   addBoth<U, A extends unknown[] = []>(
     fn: (result: T | Failure, ...args: A) => Chainable<U>,
     ...args: A
-  ): Deferred<Next<U>> {
-    const a = args.length > 0 ? args : undefined;
-    return this._add(fn, a, fn, a)._as<Next<U>>();
+  ): Deferred<Next<U>>;
+  addBoth(fn: AnyFn): Deferred<unknown> {
+    // biome-ignore lint/complexity/noArguments: no array for the common call without extras
+    const a = arguments.length > 1 ? extraArgs(arguments) : undefined;
+    return this._add(fn, a, fn, a);
   }
 
   /**
@@ -226,11 +242,6 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
         return undefined;
       },
     );
-  }
-
-  /** The same Deferred, seen with the type its chain has after the entry just added. */
-  private _as<U>(): Deferred<U> {
-    return this as unknown as Deferred<U>;
   }
 
   private _add(
@@ -482,112 +493,117 @@ export class Deferred<T = unknown> implements PromiseLike<T> {
   /**
    * Runs the chains of this Deferred and of every Deferred that waits on it, iteratively: a chain
    * of 100,000 nested Deferreds uses no more stack than one.
+   *
+   * `current` is the Deferred whose entries run; `suspended` (made only when chaining needs it)
+   * holds Deferreds that handed their result to a waiter and resume their own chain after it.
    */
   private _run(): void {
-    if (this._running) return; // the loop already on the stack will pick up new entries
-    // Deferreds whose chains must run, innermost last.
-    const stack: Deferred<unknown>[] = [this as Deferred<unknown>];
-    while (stack.length > 0) {
-      const current = stack[stack.length - 1]!;
-      if (current.paused > 0 || current._running) {
-        // Paused: `unpause` restarts it. Running: the loop already on the stack continues it.
-        stack.pop();
-        continue;
+    let current: Deferred<unknown> = this as Deferred<unknown>;
+    let suspended: Deferred<unknown>[] | null = null;
+    for (;;) {
+      if (current.paused === 0 && !current._running) {
+        const next = current._runEntries();
+        if (next !== null) {
+          // `current` handed its result to `next`, which waited on it; run `next`, then come back.
+          if (suspended === null) suspended = [];
+          suspended.push(current);
+          current = next;
+          continue;
+        }
       }
-      if (current._tracked) {
-        current._tracked = false;
-        untrackUnhandled(current);
+      if (suspended === null || suspended.length === 0) return;
+      current = suspended.pop()!;
+    }
+  }
+
+  /**
+   * Runs this Deferred's entries until they are done, it pauses, or it must wait on another
+   * Deferred. Returns the Deferred that waited on this one when the result was handed over to it
+   * (the caller runs that one next), or `null`.
+   */
+  private _runEntries(): Deferred<unknown> | null {
+    if (this._tracked) {
+      this._tracked = false;
+      untrackUnhandled(this);
+    }
+    this._waitingOn = null;
+    const chain = this._chain;
+    this._running = true;
+    while (this._next < chain.length) {
+      const i = this._next;
+      this._next = i + STRIDE;
+      const cb = chain[i] as AnyFn | null;
+      if (cb === CONTINUE) {
+        // Hand the result to the Deferred that waits on this one.
+        const waiter = chain[i + 2] as Deferred<unknown>;
+        waiter._result = this._result;
+        this._result = undefined;
+        waiter.paused--;
+        this._running = false;
+        return waiter;
       }
-      let finished = true;
-      current._waitingOn = null;
-      const chain = current._chain;
-      while (current._next < chain.length) {
-        const i = current._next;
-        current._next = i + STRIDE;
-        const cb = chain[i] as AnyFn | null;
-        const eb = chain[i + 2] as AnyFn | null;
-        if (cb === CONTINUE) {
-          // Hand the result to the Deferred that waits on this one, and run it next.
-          const waiter = eb as unknown as Deferred<unknown>;
-          waiter._result = current._result;
-          current._result = undefined;
-          waiter.paused--;
-          stack.push(waiter);
-          finished = false;
-          break;
-        }
-        const isFailure = current._result instanceof Failure;
-        const fn = isFailure ? eb : cb;
-        if (fn === null) continue;
-        const args = chain[isFailure ? i + 3 : i + 1] as unknown[] | undefined;
-        let r: unknown;
-        current._running = true;
-        try {
-          r = args === undefined ? fn(current._result) : fn(current._result, ...args);
-        } catch (e) {
-          r = Failure.from(e);
-        } finally {
-          current._running = false;
-        }
-        if (r === current) {
-          r = new Failure(new TypeError("A Deferred's callback returned the Deferred itself"));
-        }
-        if (r instanceof Deferred) {
-          const inner = r as Deferred<unknown>;
+      let result = this._result;
+      const isFailure = result instanceof Failure;
+      const fn = isFailure ? (chain[i + 2] as AnyFn | null) : cb;
+      if (fn === null) continue;
+      const args = chain[isFailure ? i + 3 : i + 1] as unknown[] | undefined;
+      try {
+        result = args === undefined ? fn(result) : fn(result, ...args);
+      } catch (e) {
+        result = Failure.from(e);
+      }
+      if (result !== null && typeof result === "object") {
+        if (result === this) {
+          result = new Failure(new TypeError("A Deferred's callback returned the Deferred itself"));
+        } else if (result instanceof Deferred || isThenable(result)) {
+          const inner: Deferred<unknown> =
+            result instanceof Deferred
+              ? result
+              : Deferred.fromPromise(result as PromiseLike<unknown>);
           if (
             inner.called &&
             inner.paused === 0 &&
             !inner._running &&
             inner._next >= inner._chain.length
           ) {
-            // Already has its final result: take it over, and leave `undefined` behind as Twisted does.
-            current._result = inner._result;
+            // Already has its final result: take it over, leaving `undefined` behind as Twisted does.
+            result = inner._result;
             inner._result = undefined;
             if (inner._tracked) {
               inner._tracked = false;
               untrackUnhandled(inner);
             }
-            continue;
+          } else {
+            // Wait for it. If it has fired but is paused or busy, whoever unpauses or runs it
+            // reaches this entry and resumes us.
+            this._result = inner;
+            this.paused++;
+            this._waitingOn = inner;
+            inner._chain.push(CONTINUE, undefined, this, undefined);
+            this._running = false;
+            return null;
           }
-          current._result = inner;
-          current.paused++;
-          current._waitingOn = inner;
-          // If `inner` has fired but is paused or busy, whoever unpauses or runs it reaches this entry.
-          inner._chain.push(CONTINUE, undefined, current, undefined);
-          finished = false;
-          break;
-        }
-        if (isThenable(r)) {
-          const inner = Deferred.fromPromise(r) as Deferred<unknown>;
-          current._result = inner;
-          current.paused++;
-          current._waitingOn = inner;
-          inner._chain.push(CONTINUE, undefined, current, undefined);
-          finished = false;
-          break;
-        }
-        current._result = r;
-        if (current.paused > 0) {
-          // The callback paused its own Deferred: stop here until `unpause`.
-          finished = false;
-          break;
         }
       }
-      if (finished) {
-        stack.pop();
-        // Run the chain's storage down once it is drained, so a long-lived Deferred does not hold
-        // every callback it ever ran.
-        if (current._next >= chain.length) {
-          chain.length = 0;
-          current._next = 0;
-        }
-        const result = current._result;
-        if (result instanceof Failure && !isObserved(result)) {
-          current._tracked = true;
-          trackUnhandled(current, result);
-        }
+      this._result = result;
+      if (this.paused > 0) {
+        // The callback paused its own Deferred: stop here until `unpause`.
+        this._running = false;
+        return null;
       }
     }
+    this._running = false;
+    // Drop the entries once they have run, so a long-lived Deferred does not hold every callback.
+    if (this._next !== 0) {
+      this._chain = [];
+      this._next = 0;
+    }
+    const result = this._result;
+    if (result instanceof Failure && !isObserved(result)) {
+      this._tracked = true;
+      trackUnhandled(this, result);
+    }
+    return null;
   }
 
   /** `Deferred { <state> }`, for logs and debugging. */

@@ -8,6 +8,7 @@
 
 import { InvalidStateError, StringTooLongError } from "../../errors/errors.js";
 import type { IPushProducer } from "../../producers/interfaces.js";
+import type { IProtocolFactory, ITransport } from "../../protocol/interfaces.js";
 import { Protocol } from "../../protocol/protocol.js";
 import { asBuffer, ByteAccumulator, EMPTY } from "./bytes.js";
 
@@ -27,7 +28,13 @@ import { asBuffer, ByteAccumulator, EMPTY } from "./bytes.js";
  * transport) so no string is delivered until `resumeProducing()`, which delivers what was
  * buffered, in order.
  */
-export abstract class IntNStringReceiver extends Protocol implements IPushProducer {
+export abstract class IntNStringReceiver<
+    Tr extends ITransport = ITransport,
+    F extends IProtocolFactory = IProtocolFactory,
+  >
+  extends Protocol<Tr, F>
+  implements IPushProducer
+{
   /** The size of the length prefix, in bytes. */
   abstract readonly prefixLength: 1 | 2 | 4;
 
@@ -217,7 +224,10 @@ export abstract class IntNStringReceiver extends Protocol implements IPushProduc
  * }
  * ```
  */
-export class Int8StringReceiver extends IntNStringReceiver {
+export class Int8StringReceiver<
+  Tr extends ITransport = ITransport,
+  F extends IProtocolFactory = IProtocolFactory,
+> extends IntNStringReceiver<Tr, F> {
   /** One byte of length prefix. */
   readonly prefixLength = 1 as const;
 }
@@ -234,7 +244,10 @@ export class Int8StringReceiver extends IntNStringReceiver {
  * }
  * ```
  */
-export class Int16StringReceiver extends IntNStringReceiver {
+export class Int16StringReceiver<
+  Tr extends ITransport = ITransport,
+  F extends IProtocolFactory = IProtocolFactory,
+> extends IntNStringReceiver<Tr, F> {
   /** Two bytes of length prefix, big-endian. */
   readonly prefixLength = 2 as const;
 }
@@ -252,7 +265,10 @@ export class Int16StringReceiver extends IntNStringReceiver {
  * }
  * ```
  */
-export class Int32StringReceiver extends IntNStringReceiver {
+export class Int32StringReceiver<
+  Tr extends ITransport = ITransport,
+  F extends IProtocolFactory = IProtocolFactory,
+> extends IntNStringReceiver<Tr, F> {
   /** Four bytes of length prefix, big-endian. */
   readonly prefixLength = 4 as const;
 }

@@ -9,6 +9,7 @@
  */
 
 import { InvalidStateError } from "../../errors/errors.js";
+import type { IProtocolFactory, ITransport } from "../../protocol/interfaces.js";
 import { Protocol } from "../../protocol/protocol.js";
 import { asBuffer, ByteAccumulator, delimiterBytes, findAcross } from "./bytes.js";
 
@@ -42,7 +43,10 @@ const CRLF = Buffer.from("\r\n");
  * }
  * ```
  */
-export class LineOnlyReceiver extends Protocol {
+export class LineOnlyReceiver<
+  Tr extends ITransport = ITransport,
+  F extends IProtocolFactory = IProtocolFactory,
+> extends Protocol<Tr, F> {
   /** The longest line accepted, in bytes, not counting the delimiter. Default 16384. */
   MAX_LENGTH = 16384;
 

@@ -17,6 +17,7 @@
 
 import { InvalidStateError } from "../../errors/errors.js";
 import type { IPushProducer } from "../../producers/interfaces.js";
+import type { IProtocolFactory, ITransport } from "../../protocol/interfaces.js";
 import { Protocol } from "../../protocol/protocol.js";
 import { asBuffer, ByteAccumulator, delimiterBytes, EMPTY, findAcross } from "./bytes.js";
 
@@ -69,7 +70,13 @@ const CRLF = Buffer.from("\r\n");
  * }
  * ```
  */
-export class LineReceiver extends Protocol implements IPushProducer {
+export class LineReceiver<
+    Tr extends ITransport = ITransport,
+    F extends IProtocolFactory = IProtocolFactory,
+  >
+  extends Protocol<Tr, F>
+  implements IPushProducer
+{
   /** The longest line accepted, in bytes, not counting the delimiter. Default 16384. */
   MAX_LENGTH = 16384;
 

@@ -8,6 +8,7 @@
  */
 
 import { InvalidStateError, NetstringParseError } from "../../errors/errors.js";
+import type { IProtocolFactory, ITransport } from "../../protocol/interfaces.js";
 import { Protocol } from "../../protocol/protocol.js";
 import { asBuffer } from "./bytes.js";
 
@@ -45,7 +46,10 @@ type State = typeof LENGTH | typeof PAYLOAD | typeof TRAILER;
  * }
  * ```
  */
-export class NetstringReceiver extends Protocol {
+export class NetstringReceiver<
+  Tr extends ITransport = ITransport,
+  F extends IProtocolFactory = IProtocolFactory,
+> extends Protocol<Tr, F> {
   /** The longest payload accepted, in bytes. Default 99999. */
   MAX_LENGTH = 99999;
 

@@ -1,0 +1,96 @@
+/**
+ * idle-memory (issue 3): server RSS growth per idle connection, Braid vs raw `node:net`.
+ *
+ * Each trial starts a fresh server with --expose-gc, reads its VmRSS after a full GC (the
+ * baseline), has the load generator (another process, the other core) open 10,000 connections
+ * and hold them idle, waits until the server counts them all, collects garbage again and reads
+ * VmRSS once more. The figure is (after - before) / connections, in KiB.
+ *
+ * @module
+ */
+
+import { getLoadGen, openIdle, rssKiB, type Server, sleep, startServer } from "./lib/net.js";
+import { interleave, median, result } from "./lib/stats.js";
+import type { Benchmark, BenchOptions, BenchResult } from "./lib/types.js";
+
+interface IdleRun {
+  readonly perConn: number;
+  readonly before: number;
+  readonly after: number;
+  readonly conns: number;
+}
+
+async function settledRss(server: Server): Promise<number> {
+  await server.stats();
+  await sleep(200);
+  await server.stats();
+  return rssKiB(server.pid);
+}
+
+async function trial(script: string, opts: BenchOptions, conns: number): Promise<IdleRun> {
+  const gen = getLoadGen(opts.log);
+  const server = await startServer(script, { exposeGc: true });
+  try {
+    const before = await settledRss(server);
+    const clients = await openIdle(gen, server, conns);
+    try {
+      if (clients.connected < conns) {
+        throw new Error(
+          `only ${clients.connected}/${conns} connections opened (${clients.failed} failed)`,
+        );
+      }
+      const deadline = performance.now() + 60_000;
+      let seen = 0;
+      while ((seen = (await server.stats()).conns) < conns) {
+        if (performance.now() > deadline) throw new Error(`${script} accepted ${seen}/${conns}`);
+        await sleep(200);
+      }
+      await sleep(300);
+      const after = await settledRss(server);
+      return { perConn: (after - before) / conns, before, after, conns: seen };
+    } finally {
+      await clients.close();
+    }
+  } finally {
+    await server.stop();
+  }
+}
+
+export const benchmark: Benchmark = {
+  name: "idle-memory",
+  issue: "issue 3",
+  description:
+    "Server RSS growth per idle connection (KiB, VmRSS after a forced GC minus the idle baseline) " +
+    "with 10,000 connections held open by a separate process, Braid's Echo server vs a raw " +
+    "node:net echo server. Lower is better.",
+  async run(opts: BenchOptions): Promise<BenchResult[]> {
+    const conns = opts.quick ? 1000 : 10_000;
+    const runs = await interleave(
+      opts,
+      "idle-memory",
+      {
+        braid: () => trial("braid-echo.ts", opts, conns),
+        baseline: () => trial("raw-echo.ts", opts, conns),
+      },
+      (r) =>
+        `${r.perConn.toFixed(2)} KiB/conn (VmRSS ${(r.before / 1024).toFixed(1)} -> ` +
+        `${(r.after / 1024).toFixed(1)} MiB, ${r.conns} connections)`,
+    );
+    const base = (xs: IdleRun[]) => (median(xs.map((r) => r.before)) / 1024).toFixed(1);
+    return [
+      result(
+        {
+          name: "idle-memory",
+          unit: "KiB/conn",
+          baselineName: "raw node:net",
+          goal: { kind: "max", ratio: 1.25 },
+          notes: [
+            `${conns} idle connections; idle server VmRSS before connecting: Braid ${base(runs.braid)} MiB, raw ${base(runs.baseline)} MiB`,
+          ],
+        },
+        runs.braid.map((r) => r.perConn),
+        runs.baseline.map((r) => r.perConn),
+      ),
+    ];
+  },
+};

@@ -1,0 +1,106 @@
+/**
+ * Same-run comparison: interleaved trials of Braid and its baseline, medians and verdicts.
+ *
+ * @module
+ */
+
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import type { BenchOptions, BenchResult, Goal } from "./types.js";
+
+/** The median of `xs` (the mean of the two middle values for an even count). */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** The trials of both sides, in the order they ran. */
+export interface Interleaved<T> {
+  readonly braid: T[];
+  readonly baseline: T[];
+}
+
+/**
+ * Runs `braid` and `baseline` alternately, `opts.rounds` times each (A B A B A B …), so that drift
+ * in the machine's speed (other tenants, thermal state) falls on both sides alike.
+ */
+export async function interleave<T>(
+  opts: BenchOptions,
+  label: string,
+  sides: { braid: () => Promise<T> | T; baseline: () => Promise<T> | T },
+  describe: (t: T) => string,
+): Promise<Interleaved<T>> {
+  const out: Interleaved<T> = { braid: [], baseline: [] };
+  for (let i = 0; i < opts.rounds; i++) {
+    for (const side of ["braid", "baseline"] as const) {
+      const r = await sides[side]();
+      out[side].push(r);
+      opts.log(`  ${label} ${i + 1}/${opts.rounds} ${side.padEnd(8)} ${describe(r)}`);
+    }
+  }
+  return out;
+}
+
+/** Whether `ratio` meets `goal` (`report` goals always "pass"). */
+export function meets(goal: Goal, ratio: number): boolean {
+  if (goal.kind === "report" || goal.ratio === undefined) return true;
+  return goal.kind === "min" ? ratio >= goal.ratio : ratio <= goal.ratio;
+}
+
+/** The goal as written in the issues: `>= 0.9x`, `<= 1.25x`, `report`. */
+export function goalText(goal: Goal): string {
+  if (goal.kind === "report" || goal.ratio === undefined) return "report";
+  const r = Number.isInteger(goal.ratio) ? goal.ratio.toFixed(1) : String(goal.ratio);
+  return `${goal.kind === "min" ? ">=" : "<="} ${r}x`;
+}
+
+/**
+ * A result from the per-trial figures of both sides. The ratio is the median of the per-round
+ * ratios (each Braid trial over the baseline trial that ran right after it), which cancels slow
+ * drift in the machine's speed better than the ratio of the two medians.
+ */
+export function result(
+  fields: Omit<BenchResult, "braid" | "baseline" | "ratio" | "samples">,
+  braid: readonly number[],
+  baseline: readonly number[],
+): BenchResult {
+  const b = median(braid);
+  const base = median(baseline);
+  return {
+    ...fields,
+    braid: b,
+    baseline: base,
+    ratio: median(braid.map((x, i) => x / (baseline[i] ?? Number.NaN))),
+    samples: { braid: [...braid], baseline: [...baseline] },
+  };
+}
+
+let gcFn: (() => void) | null | undefined;
+
+/**
+ * Collects garbage between in-process trials so one side does not pay for the other's garbage.
+ * Works without `--expose-gc` by enabling the flag at run time; a no-op if that is refused.
+ */
+export function collectGarbage(): void {
+  if (gcFn === undefined) {
+    try {
+      setFlagsFromString("--expose-gc");
+      gcFn = runInNewContext("gc") as () => void;
+    } catch {
+      gcFn = null;
+    }
+  }
+  gcFn?.();
+}
+
+/** `1234567` → `1.23M`; `12345` → `12.3K`; small numbers with up to 3 significant digits. */
+export function formatNumber(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  const abs = Math.abs(x);
+  if (abs >= 1e6) return `${(x / 1e6).toPrecision(3)}M`;
+  if (abs >= 1e4) return `${(x / 1e3).toPrecision(3)}K`;
+  if (abs >= 100) return x.toFixed(0);
+  return x.toPrecision(3);
+}

@@ -1,0 +1,44 @@
+/**
+ * Braid echo server: the `Echo` protocol of the examples on the real reactor, on 127.0.0.1,
+ * port 0, backlog 511 (as the raw server's). `connectionMade` turns Nagle off like the raw
+ * server's `noDelay`, and counts connections for the harness. Run as
+ * `node --import tsx bench/servers/braid-echo.ts` (see control.ts).
+ *
+ * @module
+ */
+
+import type { Failure } from "../../src/errors/failure.js";
+import type { ITCPTransport } from "../../src/protocol/interfaces.js";
+import { braid } from "../lib/braid.js";
+import { serveControl } from "./control.js";
+
+const { Factory, Protocol, reactor } = braid;
+
+let live = 0;
+
+class Echo extends Protocol {
+  override connectionMade(): void {
+    live++;
+    (this.transport as Partial<ITCPTransport> | null)?.setTcpNoDelay?.(true);
+  }
+
+  override dataReceived(data: Uint8Array): void {
+    this.transport!.write(data);
+  }
+
+  override connectionLost(reason: Failure): void {
+    live--;
+    super.connectionLost(reason);
+  }
+}
+
+const port = await reactor.listenTCP(
+  0,
+  Factory.forProtocol(Echo, { noisy: false }),
+  511,
+  "127.0.0.1",
+);
+const host = port.getHost() as { port?: number };
+if (typeof host.port !== "number") throw new Error("listening port has no TCP port number");
+reactor.run();
+serveControl(host.port, () => live);
