@@ -19,7 +19,7 @@ export interface Flushable {
 
 // --- The flush queue: one nextTick per turn for every transport that wrote -------------------
 
-const flushQueue: Flushable[] = [];
+let flushQueue: Flushable[] = [];
 let flushScheduled = false;
 
 /** Queues `t` to be flushed once, at the end of this turn (one nextTick for all transports). */
@@ -32,13 +32,16 @@ export function queueFlush(t: Flushable): void {
 }
 
 function runFlushQueue(): void {
-  for (let i = 0; i < flushQueue.length; i++) {
+  // A flush may queue more (a pull producer writing from its drain): they run in this same pass.
+  const queue = flushQueue;
+  for (let i = 0; i < queue.length; i++) {
     try {
-      (flushQueue[i] as Flushable)._flushQueued();
+      (queue[i] as Flushable)._flushQueued();
     } catch (e) {
       log.failure("Flushing a transport failed", e);
     }
   }
-  flushQueue.length = 0;
+  // A fresh array rather than `length = 0`, which shrinks through a slow runtime path.
+  flushQueue = [];
   flushScheduled = false;
 }

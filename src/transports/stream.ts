@@ -47,7 +47,7 @@ const tlsLog = new Logger("braid.tls");
 /** Pending writes up to this many bytes are concatenated into one buffer; above, corked. */
 const COALESCE_LIMIT = 64 * 1024;
 /** A write at least this big, with nothing pending, goes straight to the socket. */
-const DIRECT_WRITE = 64 * 1024;
+const DIRECT_WRITE = 16 * 1024;
 /** Default high-water mark for a registered push producer. */
 const DEFAULT_HIGH = 64 * 1024;
 const EMPTY = Buffer.alloc(0);
@@ -118,6 +118,9 @@ export class StreamTransport implements ITLSTransport {
   protocol: IProtocol;
   private readonly _owner: StreamTransportOwner;
   private _flags: number;
+  /** The first write pending this turn: most turns have exactly one, and need no array. */
+  private _first: Uint8Array | null = null;
+  /** Every write pending this turn, the first included, once there are two or more. */
   private _pending: Uint8Array[] | null = null;
   private _pendingBytes = 0;
   private _producer: IPushProducer | IPullProducer | null = null;
@@ -178,9 +181,10 @@ export class StreamTransport implements ITLSTransport {
     ) {
       this.socket.write(data, this._producer !== null ? this._writeCallback() : undefined);
     } else {
-      let pending = this._pending;
-      if (pending === null) pending = this._pending = [];
-      pending.push(data);
+      const first = this._first;
+      if (first === null) this._first = data;
+      else if (this._pending === null) this._pending = [first, data];
+      else this._pending.push(data);
       this._pendingBytes += n;
       if ((f & FLUSH_QUEUED) === 0) {
         this._flags = f | FLUSH_QUEUED;
@@ -221,24 +225,27 @@ export class StreamTransport implements ITLSTransport {
 
   /** Hands the pending writes to the socket. */
   private _flush(): void {
+    const first = this._first;
+    if (first === null || this._flags & (LOST | UPGRADING)) return;
     const pending = this._pending;
-    if (pending === null || pending.length === 0 || this._flags & (LOST | UPGRADING)) return;
     const socket = this.socket;
-    const count = pending.length;
     const bytes = this._pendingBytes;
     const cb = this._producer !== null ? this._writeCallback() : undefined;
+    // Fresh state rather than `length = 0`: shrinking an array goes through a slow runtime path.
+    this._first = null;
+    this._pending = null;
     this._pendingBytes = 0;
-    if (count === 1) {
-      socket.write(pending[0] as Uint8Array, cb);
+    if (pending === null) {
+      socket.write(first, cb);
     } else if (bytes <= COALESCE_LIMIT) {
       socket.write(Buffer.concat(pending, bytes), cb);
     } else {
+      const last = pending.length - 1;
       socket.cork();
-      for (let i = 0; i < count - 1; i++) socket.write(pending[i] as Uint8Array);
-      socket.write(pending[count - 1] as Uint8Array, cb);
+      for (let i = 0; i < last; i++) socket.write(pending[i] as Uint8Array);
+      socket.write(pending[last] as Uint8Array, cb);
       socket.uncork();
     }
-    pending.length = 0;
   }
 
   // --- ITransport: closing -----------------------------------------------------------------
@@ -303,6 +310,7 @@ export class StreamTransport implements ITLSTransport {
   private _abort(reason: Error): void {
     if (this._flags & LOST) return;
     this._reason ??= reason;
+    this._first = null;
     this._pending = null;
     this._pendingBytes = 0;
     this.socket.destroy();
@@ -644,6 +652,7 @@ export class StreamTransport implements ITLSTransport {
           ? new TLSError("The TLS handshake did not complete")
           : new ConnectionDone();
     }
+    this._first = null;
     this._pending = null;
     this._pendingBytes = 0;
     const linger = this._linger;
