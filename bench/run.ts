@@ -9,26 +9,31 @@
  * @module
  */
 
+import { readdirSync } from "node:fs";
 import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { benchmark as deferredFireAwait } from "./deferred-fire-await.js";
-import { benchmark as deferredSyncChain } from "./deferred-sync-chain.js";
-import { benchmark as echoBulk } from "./echo-bulk.js";
-import { benchmark as echoSmall } from "./echo-small.js";
-import { benchmark as idleMemory } from "./idle-memory.js";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { machineInfo, machineLine } from "./lib/machine.js";
 import { killAll } from "./lib/procs.js";
 import { type Entry, textTable, writeMarkdown } from "./lib/report.js";
 import type { Benchmark, BenchOptions } from "./lib/types.js";
 
-const ALL: readonly Benchmark[] = [
-  deferredSyncChain,
-  deferredFireAwait,
-  echoSmall,
-  echoBulk,
-  idleMemory,
-];
+/**
+ * Every benchmark: each module directly in bench/ (not lib/ or servers/) that exports
+ * `benchmark`, in file-name order. A new benchmark is a new file; nothing to register.
+ */
+async function discover(): Promise<Benchmark[]> {
+  const dir = dirname(fileURLToPath(import.meta.url));
+  const found: Benchmark[] = [];
+  for (const file of readdirSync(dir).sort()) {
+    if (!file.endsWith(".ts") || file === "run.ts" || file.startsWith("loadgen")) continue;
+    const mod = (await import(pathToFileURL(join(dir, file)).href)) as { benchmark?: Benchmark };
+    if (mod.benchmark) found.push(mod.benchmark);
+  }
+  return found;
+}
+
+const ALL: readonly Benchmark[] = await discover();
 
 function select(args: readonly string[]): Benchmark[] {
   if (args.length === 0) return [...ALL];

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suite talks to (certificate tooling, interoperability
-# peers). Runs before `npm test`; does nothing when everything is present, so it is cheap to repeat.
+# Installs the Debian packages the test suite talks to (openssl for certificates; Twisted, ngircd,
+# haproxy, finger and PostgreSQL as interoperability peers
+# and servers). Runs before `npm test`; does nothing when everything is present, so it is cheap
+# to repeat.
 set -euo pipefail
-packages=(openssl)
+packages=(openssl python3-twisted ngircd haproxy finger postgresql)
 need=()
 for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
