@@ -6,12 +6,16 @@
  * completion sends one more message. After a warm-up, counts completed messages and bytes for
  * the measured duration and prints one JSON object, with this process's CPU use over that window.
  *
+ * lines mode: like echo mode, but the messages are lines of S bytes (S-1 letters and '\n'), D in
+ * flight per connection, against a server that answers each line with one line: a reply counts
+ * as completed for each '\n' that comes back (the replies may be of any length).
+ *
  * idle mode: opens N connections (at most 256 handshakes at a time), prints one JSON line when
  * they are all connected, then holds them open until stdin is closed (or the duration runs out).
  *
  * stdout lines (JSON): {"event":"window-start"} when measuring starts, then the result.
  *
- * usage: loadgen -p PORT [-h 127.0.0.1] [-m echo|idle] [-c conns] [-s size] [-d depth]
+ * usage: loadgen -p PORT [-h 127.0.0.1] [-m echo|lines|idle] [-c conns] [-s size] [-d depth]
  *                [-w warmup_s] [-t duration_s]
  *
  * Built by bench/run.ts with `cc -O2 -o bench/.build/loadgen bench/loadgen.c`.
@@ -43,11 +47,13 @@ struct conn {
   uint64_t pending;      /* bytes still to write */
   uint64_t received;     /* bytes read, ever */
   uint64_t done;         /* messages completed, ever */
+  uint64_t sent;         /* bytes written, ever (lines mode: keeps writes on line boundaries) */
 };
 
 static const char *host = "127.0.0.1";
 static int port = 0;
 static int idle_mode = 0;
+static int lines_mode = 0;
 static int nconns = 256;
 static uint64_t msg_size = 64;
 static int depth = 1;
@@ -131,8 +137,11 @@ static void start_connect(struct conn *c) {
 
 static void try_write(struct conn *c) {
   while (c->pending > 0) {
-    uint64_t n = c->pending < sendbuf_len ? c->pending : sendbuf_len;
-    ssize_t w = write(c->fd, sendbuf, n);
+    /* lines mode: resume a partly written line where it stopped (sendbuf holds whole lines) */
+    uint64_t off = lines_mode ? c->sent % msg_size : 0;
+    uint64_t room = sendbuf_len - off;
+    uint64_t n = c->pending < room ? c->pending : room;
+    ssize_t w = write(c->fd, sendbuf + off, n);
     if (w < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
       if (errno == EINTR) continue;
@@ -140,6 +149,7 @@ static void try_write(struct conn *c) {
       return;
     }
     c->pending -= (uint64_t)w;
+    c->sent += (uint64_t)w;
   }
   int want = c->pending > 0;
   if (want != c->want_out) {
@@ -181,7 +191,14 @@ static void on_readable(struct conn *c) {
   if (idle_mode) return;
   c->received += (uint64_t)r;
   total_bytes += (uint64_t)r;
-  uint64_t done = c->received / msg_size;
+  uint64_t done;
+  if (lines_mode) {
+    done = c->done;
+    for (const char *p = readbuf, *end = readbuf + r; (p = memchr(p, '\n', (size_t)(end - p))); p++)
+      done++;
+  } else {
+    done = c->received / msg_size;
+  }
   uint64_t fresh = done - c->done;
   if (fresh > 0) {
     c->done = done;
@@ -193,7 +210,7 @@ static void on_readable(struct conn *c) {
 
 static void usage(void) {
   fprintf(stderr,
-          "usage: loadgen -p PORT [-h HOST] [-m echo|idle] [-c CONNS] [-s SIZE] [-d DEPTH] "
+          "usage: loadgen -p PORT [-h HOST] [-m echo|lines|idle] [-c CONNS] [-s SIZE] [-d DEPTH] "
           "[-w WARMUP_S] [-t DURATION_S]\n");
   exit(2);
 }
@@ -204,7 +221,10 @@ int main(int argc, char **argv) {
     switch (opt) {
       case 'h': host = optarg; break;
       case 'p': port = atoi(optarg); break;
-      case 'm': idle_mode = strcmp(optarg, "idle") == 0; break;
+      case 'm':
+        idle_mode = strcmp(optarg, "idle") == 0;
+        lines_mode = strcmp(optarg, "lines") == 0;
+        break;
       case 'c': nconns = atoi(optarg); break;
       case 's': msg_size = (uint64_t)atoll(optarg); break;
       case 'd': depth = atoi(optarg); break;
@@ -214,6 +234,7 @@ int main(int argc, char **argv) {
     }
   }
   if (port <= 0 || nconns <= 0 || msg_size == 0 || depth <= 0) usage();
+  if (lines_mode && msg_size < 2) usage();
 
   struct rlimit rl;
   if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
@@ -223,10 +244,13 @@ int main(int argc, char **argv) {
 
   sendbuf_len = msg_size * (uint64_t)depth;
   if (sendbuf_len < 65536) sendbuf_len = 65536;
+  if (lines_mode) sendbuf_len += msg_size - sendbuf_len % msg_size; /* whole lines */
   sendbuf = malloc(sendbuf_len);
   conns = calloc((size_t)nconns, sizeof *conns);
   if (!sendbuf || !conns) die("malloc");
   for (uint64_t i = 0; i < sendbuf_len; i++) sendbuf[i] = (char)('a' + i % 26);
+  if (lines_mode)
+    for (uint64_t i = msg_size - 1; i < sendbuf_len; i += msg_size) sendbuf[i] = '\n';
   for (int i = 0; i < nconns; i++) conns[i].fd = -1;
 
   ep = epoll_create1(EPOLL_CLOEXEC);

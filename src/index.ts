@@ -17,14 +17,18 @@
  *
  * @module
  */
+export * from "./application/index.js";
 export * from "./defer/index.js";
 export * from "./endpoints/index.js";
+export * from "./enterprise/index.js";
 export * from "./errors/index.js";
 export * from "./logger/index.js";
+export * from "./process/index.js";
 export * from "./producers/index.js";
 export * from "./protocol/index.js";
 export * from "./protocols/index.js";
 export * from "./reactor/index.js";
 export * from "./testing/index.js";
+export * from "./threads/index.js";
 export * from "./time/index.js";
 export * from "./transports/index.js";

@@ -1,6 +1,7 @@
 /**
- * Finger, step 3: `getUser` returns a Deferred, as a real user database would; an errback answers
- * "Internal error in server" when the lookup fails, and the connection closes either way.
+ * Finger, step 3: the user source returns Deferreds, as a real user database would. The library's
+ * `FingerProtocol` answers "Internal error in server" when the lookup fails (and logs why), and
+ * closes the connection either way.
  *
  *   node --import tsx examples/finger/step3-deferred.ts [endpoint]
  *   echo moshez | nc 127.0.0.1 8079
@@ -8,48 +9,18 @@
 import {
   Deferred,
   fail,
-  type ITransport,
-  LineReceiver,
-  Logger,
+  type IFingerService,
+  FingerFactory as LibraryFingerFactory,
   reactor,
-  ServerFactory,
   serverFromString,
   succeed,
 } from "braid";
 
-const decoder = new TextDecoder();
-const log = new Logger("examples.finger");
-
-/** Answers with whatever the factory's Deferred gives, or an apology if it fails. */
-export class FingerProtocol extends LineReceiver<ITransport, FingerFactory> {
-  constructor() {
-    super();
-    this.delimiter = "\n";
-  }
-
-  override lineReceived(line: Uint8Array): void {
-    const user = decoder.decode(line).trim();
-    this.factory!.getUser(user)
-      .addErrback((f) => {
-        log.failure("lookup of {user} failed", f, { user });
-        return "Internal error in server";
-      })
-      .addCallback((answer) => {
-        this.sendLine(answer);
-        this.transport!.loseConnection();
-      });
-  }
-}
-
-/** Looks users up through a Deferred-returning source. */
-export class FingerFactory extends ServerFactory<FingerProtocol> {
-  constructor(private readonly lookup: (user: string) => Deferred<string>) {
-    super();
-    this.protocol = FingerProtocol;
-  }
-
-  getUser(user: string): Deferred<string> {
-    return this.lookup(user);
+/** A finger factory whose users come from `lookup` (a Deferred-returning function). */
+export class FingerFactory extends LibraryFingerFactory {
+  constructor(lookup: (user: string) => Deferred<string>) {
+    const service: IFingerService = { getUser: lookup, getUsers: () => succeed(["moshez"]) };
+    super(service);
   }
 }
 

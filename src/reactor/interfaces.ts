@@ -13,6 +13,11 @@
  */
 
 import type { Deferred } from "../defer/deferred.js";
+import type {
+  IProcessProtocol,
+  IProcessTransport,
+  SpawnProcessOptions,
+} from "../process/interfaces.js";
 import type { Address, IPv4Address, IPv6Address } from "../protocol/address.js";
 import type {
   IClientFactory,
@@ -20,6 +25,7 @@ import type {
   IProtocolFactory,
   ITCPTransport,
 } from "../protocol/interfaces.js";
+import type { IReactorThreadPool } from "../threads/interfaces.js";
 import type { IReactorTime } from "../time/interfaces.js";
 
 // -----------------------------------------------------------------------------------------------
@@ -344,23 +350,33 @@ export interface IReactorPluggableResolver {
 // Seams for processes and threads (filled by the process/threads area)
 
 /**
- * Child processes with the protocol/transport model (Twisted's `IReactorProcess`). Declared here
- * so that reactors and doubles can grow it; implemented by the process area.
+ * Child processes with the protocol/transport model (Twisted's `IReactorProcess`). Implemented by
+ * `spawnProcess` in `braid/process`, which the reactor delegates to.
  */
 export interface IReactorProcess {
+  /**
+   * Starts `executable` connected to `processProtocol` (whose `makeConnection` is called before
+   * this returns) and returns its transport. `args` is the whole argument vector, `args[0]`
+   * (the name the child sees) included; the environment is empty unless `options.env` is given
+   * (`null`: the parent's). See `spawnProcess` in `braid/process` for the options and errors.
+   *
+   * @throws ExecutableNotFoundError, WorkingDirectoryError, ChildFDMapError, PTYNotSupportedError,
+   *   ProcessSpawnError or TypeError, before anything is started.
+   */
   spawnProcess(
-    processProtocol: unknown,
+    processProtocol: IProcessProtocol,
     executable: string,
-    args: readonly string[],
-    options?: Record<string, unknown>,
-  ): unknown;
+    args?: readonly string[],
+    options?: SpawnProcessOptions,
+  ): IProcessTransport;
 }
 
 /**
- * Work off the event loop (Twisted's `IReactorThreads`). Declared here so that reactors and
- * doubles can grow it; implemented by the threads area.
+ * Work off the event loop (Twisted's `IReactorThreads`): a pool of worker threads running
+ * functions exported by modules (see `braid/threads`), and `callFromThread` to get back onto the
+ * event loop.
  */
-export interface IReactorThreads {
+export interface IReactorThreads extends IReactorThreadPool {
   /** Runs `f(...args)` on the reactor's thread (the event loop) as soon as possible. */
   callFromThread<A extends unknown[]>(f: (...args: A) => unknown, ...args: A): void;
 }
@@ -378,4 +394,5 @@ export interface IReactor
     IReactorUDP,
     IReactorMulticast,
     IReactorPluggableResolver,
+    IReactorProcess,
     IReactorThreads {}

@@ -10,7 +10,14 @@
  */
 
 import type { Deferred } from "../defer/deferred.js";
+import type { IProcessProtocol, SpawnProcessOptions } from "../process/interfaces.js";
+import { spawnProcess } from "../process/spawn.js";
+import type { ProcessTransport } from "../process/transport.js";
 import type { IClientFactory, IConnector, IProtocolFactory } from "../protocol/interfaces.js";
+import { setDefaultThreadPoolProvider } from "../threads/defer.js";
+import type { ThreadPool } from "../threads/pool.js";
+import { ReactorThreads } from "../threads/reactor.js";
+import type { TaskRef } from "../threads/task.js";
 import type { DelayedCall } from "../time/delayedcall.js";
 import { ReactorTime } from "../time/reactortime.js";
 import { ReactorCore } from "./core.js";
@@ -74,13 +81,46 @@ export class Reactor extends ReactorCore implements IReactor, IReactorInternals 
     return this.time.getDelayedCalls();
   }
 
-  // --- IReactorThreads (the part that needs no threads) -------------------------------------
+  // --- IReactorThreads -----------------------------------------------------------------------
+
+  /** @internal the worker pool, made on first use and stopped during shutdown. */
+  private readonly _threads = new ReactorThreads(this);
+
+  /** The reactor's worker-thread pool (made on first use, stopped at shutdown). */
+  getThreadPool(): ThreadPool {
+    return this._threads.getThreadPool();
+  }
+
+  /** Runs `task(...args)` on a worker thread; a failure is logged. */
+  callInThread<A extends unknown[], R>(task: TaskRef<A, R>, ...args: A): void {
+    this._threads.callInThread(task, ...args);
+  }
+
+  /** Sets the largest number of worker threads the pool may use. */
+  suggestThreadPoolSize(size: number): void {
+    this._threads.suggestThreadPoolSize(size);
+  }
 
   /** Runs `f(...args)` on the event loop as soon as possible (after the current code). */
   callFromThread<A extends unknown[]>(f: (...args: A) => unknown, ...args: A): void {
     this.time.callLater(0, () => {
       f(...args);
     });
+  }
+
+  // --- IReactorProcess ------------------------------------------------------------------------
+
+  /**
+   * Starts `executable` as a child process talking to `processProtocol` (see `braid/process`);
+   * `args[0]` is the name the child sees. The process is closed at shutdown like a connection.
+   */
+  spawnProcess(
+    processProtocol: IProcessProtocol,
+    executable: string,
+    args?: readonly string[],
+    options?: SpawnProcessOptions,
+  ): ProcessTransport {
+    return spawnProcess(this, processProtocol, executable, args, options);
   }
 
   // --- Name resolution -----------------------------------------------------------------------
@@ -191,3 +231,6 @@ export class Reactor extends ReactorCore implements IReactor, IReactorInternals 
  * they need) as a parameter instead, so that tests can pass a `MemoryReactor` or a `Clock`.
  */
 export const reactor: Reactor = new Reactor();
+
+// `deferToThread` without an explicit pool uses the shared reactor's.
+setDefaultThreadPoolProvider(() => reactor.getThreadPool());

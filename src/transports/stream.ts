@@ -44,7 +44,11 @@ const tcpLog = new Logger("braid.tcp");
 const unixLog = new Logger("braid.unix");
 const tlsLog = new Logger("braid.tls");
 
-/** Pending writes up to this many bytes are concatenated into one buffer; above, corked. */
+/**
+ * Pending writes up to this many bytes in all are copied into one buffer and written at once;
+ * above, they are corked and handed over as one vectored write. Measured on bulk echo: one copy
+ * and one plain write beat Node's corked `writev` path by far, even for tens of KiB.
+ */
 const COALESCE_LIMIT = 64 * 1024;
 /** A write at least this big, with nothing pending, goes straight to the socket. */
 const DIRECT_WRITE = 16 * 1024;

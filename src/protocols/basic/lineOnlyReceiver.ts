@@ -12,6 +12,7 @@ import { InvalidStateError } from "../../errors/errors.js";
 import type { IProtocolFactory, ITransport } from "../../protocol/interfaces.js";
 import { Protocol } from "../../protocol/protocol.js";
 import { asBuffer, ByteAccumulator, delimiterBytes, findAcross } from "./bytes.js";
+import { writeLine } from "./framing.js";
 
 const CRLF = Buffer.from("\r\n");
 
@@ -137,7 +138,7 @@ export class LineOnlyReceiver<
   sendLine(line: Uint8Array | string): void {
     const t = this.transport;
     if (t === null) throw new InvalidStateError("sendLine() called before makeConnection()");
-    t.writeSequence([typeof line === "string" ? Buffer.from(line, "utf8") : line, this.#delimiter]);
+    writeLine(t, line, this.#delimiter);
   }
 
   /**

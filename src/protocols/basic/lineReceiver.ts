@@ -20,6 +20,7 @@ import type { IPushProducer } from "../../producers/interfaces.js";
 import type { IProtocolFactory, ITransport } from "../../protocol/interfaces.js";
 import { Protocol } from "../../protocol/protocol.js";
 import { asBuffer, ByteAccumulator, delimiterBytes, EMPTY, findAcross } from "./bytes.js";
+import { writeLine } from "./framing.js";
 
 const CRLF = Buffer.from("\r\n");
 
@@ -323,7 +324,7 @@ export class LineReceiver<
   sendLine(line: Uint8Array | string): void {
     const t = this.transport;
     if (t === null) throw new InvalidStateError("sendLine() called before makeConnection()");
-    t.writeSequence([typeof line === "string" ? Buffer.from(line, "utf8") : line, this.#delimiter]);
+    writeLine(t, line, this.#delimiter);
   }
 
   /**

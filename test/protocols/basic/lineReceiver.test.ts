@@ -629,19 +629,23 @@ describe("LineReceiver: disconnecting, errors and re-entrancy", () => {
 });
 
 describe("LineReceiver: sending", () => {
-  it("sendLine writes the line and the delimiter in one writeSequence", () => {
+  it("sendLine writes a short line and its delimiter as one chunk, a long one as two", () => {
     const p = new LineReceiver();
     const tr = connect(p);
-    let calls = 0;
-    const orig = tr.writeSequence.bind(tr);
-    tr.writeSequence = (data) => {
-      calls++;
+    const chunks: number[] = [];
+    const orig = tr.write.bind(tr);
+    tr.write = (data) => {
+      chunks.push(data.length);
       orig(data);
     };
     p.sendLine(b("bytes"));
     p.sendLine("héllo");
-    assert.equal(calls, 2);
+    assert.deepEqual(chunks, [7, 8]);
     assert.equal(tr.valueText(), "bytes\r\nhéllo\r\n");
+    const long = "x".repeat(10_000);
+    p.sendLine(b(long));
+    assert.deepEqual(chunks.slice(2), [10_000, 2]);
+    assert.equal(tr.valueText(), `bytes\r\nhéllo\r\n${long}\r\n`);
   });
 
   it("sendLine uses the current delimiter", () => {
