@@ -1,0 +1,111 @@
+/**
+ * The write path of StreamTransport: small writes are copied into a per-turn accumulation buffer,
+ * medium ones are queued by reference, large ones may go straight to the socket. Whatever the mix
+ * and however the writes fall into turns of the event loop, the peer must receive exactly the
+ * bytes written, in order.
+ */
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import { connect as netConnect } from "node:net";
+import { after, describe, it } from "node:test";
+import fc from "fast-check";
+import { Protocol } from "../../src/protocol/protocol.js";
+import type { IListeningPort } from "../../src/reactor/interfaces.js";
+import { newReactor, patterned, portOf, serverFactory } from "./helpers.js";
+
+const reactor = newReactor();
+
+/** Writes `turns` (lists of chunk sizes) one turn of the event loop after another, then closes. */
+class Writer extends Protocol {
+  constructor(
+    private readonly turns: number[][],
+    private readonly source: Buffer,
+  ) {
+    super();
+  }
+
+  override connectionMade(): void {
+    let offset = 0;
+    let turn = 0;
+    const next = () => {
+      if (turn === this.turns.length) {
+        this.transport!.loseConnection();
+        return;
+      }
+      for (const size of this.turns[turn++]!) {
+        this.transport!.write(this.source.subarray(offset, offset + size));
+        offset += size;
+      }
+      setImmediate(next);
+    };
+    next();
+  }
+}
+
+const size = fc.oneof(
+  { weight: 5, arbitrary: fc.integer({ min: 1, max: 600 }) },
+  { weight: 3, arbitrary: fc.integer({ min: 600, max: 20_000 }) },
+  { weight: 1, arbitrary: fc.integer({ min: 20_000, max: 80_000 }) },
+);
+
+describe("StreamTransport writes", () => {
+  const ports: IListeningPort[] = [];
+  after(async () => {
+    for (const p of ports) await p.stopListening();
+  });
+
+  it("deliver every byte in order, whatever the mix of sizes and turns", {
+    timeout: 60_000,
+  }, async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(size, { minLength: 1, maxLength: 40 }), { minLength: 1, maxLength: 6 }),
+        async (turns) => {
+          const total = turns.flat().reduce((a, b) => a + b, 0);
+          const source = patterned(total, total);
+          const port = await reactor.listenTCP(
+            0,
+            serverFactory(() => new Writer(turns, source)),
+            50,
+            "127.0.0.1",
+          );
+          ports.push(port);
+          const socket = netConnect(portOf(port), "127.0.0.1");
+          const received: Buffer[] = [];
+          socket.on("data", (chunk: Buffer) => received.push(chunk));
+          await once(socket, "end");
+          socket.end();
+          const got = Buffer.concat(received);
+          assert.equal(got.length, total, "byte count");
+          assert.ok(got.equals(source), "bytes differ");
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  it("delivers a burst of many small writes in one turn intact", async () => {
+    const lines = Array.from({ length: 2000 }, (_, i) => Buffer.from(`line ${i}\r\n`));
+    const expected = Buffer.concat(lines);
+    class Burst extends Protocol {
+      override connectionMade(): void {
+        // About 20 KiB of small writes: several accumulation buffers in one turn.
+        for (const l of lines) this.transport!.write(l);
+        this.transport!.loseConnection();
+      }
+    }
+    const port = await reactor.listenTCP(
+      0,
+      serverFactory(() => new Burst()),
+      50,
+      "127.0.0.1",
+    );
+    ports.push(port);
+    const socket = netConnect(portOf(port), "127.0.0.1");
+    const received: Buffer[] = [];
+    socket.on("data", (chunk: Buffer) => received.push(chunk));
+    await once(socket, "end");
+    socket.end();
+    assert.ok(Buffer.concat(received).equals(expected), "the burst arrived intact");
+  });
+});
