@@ -154,12 +154,13 @@ export class ChildFDMapError extends BraidError {
 withCode(ChildFDMapError, "ERR_PROCESS_BAD_CHILD_FDS");
 
 /**
- * `usePTY` was asked for, but no pseudo-terminal support is available: Braid uses no native
- * addon, and Node has no pseudo-terminal API of its own.
+ * `usePTY` was asked for, but no pseudo-terminal support is available: Node has no
+ * pseudo-terminal API of its own, and the optional dependency that provides one (`node-pty`, a
+ * native addon built at install time) could not be loaded. `cause` is the loading error.
  */
 export class PTYNotSupportedError extends BraidError {
   constructor(
-    message = "usePTY is not supported: Node has no pseudo-terminal API and Braid ships no native PTY addon",
+    message = 'usePTY is not supported: the optional dependency "node-pty" is not available',
     options?: ErrorOptions,
   ) {
     super(message, options);

@@ -10,7 +10,9 @@
  * - The errors (`ProcessDone`, `ProcessTerminated`, `ProcessExitedAlready`, …) are re-exported
  *   here and live in `braid/errors`.
  *
- * `usePTY` is not supported (see `PTYNotSupportedError`).
+ * - `usePTY: true` (or `{ cols, rows, name }`) runs the child on a pseudo-terminal through the
+ *   optional dependency `node-pty`, loaded on first use; without it `spawnProcess` throws
+ *   `PTYNotSupportedError`. See `PTYProcessTransport`.
  *
  * @module
  */
@@ -34,9 +36,11 @@ export {
   type IProcessTransport,
   ProcessAddress,
   type ProcessSignalName,
+  type PTYOptions,
   type SpawnProcessOptions,
 } from "./interfaces.js";
 export { ProcessProtocol } from "./protocol.js";
+export { type PTYHandle, PTYProcessTransport } from "./pty.js";
 export { childStdio, spawnProcess } from "./spawn.js";
 export { type ProcessReactor, ProcessTransport, signalNumber } from "./transport.js";
 export {

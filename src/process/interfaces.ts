@@ -54,6 +54,19 @@ export type ChildFDTarget = "r" | "w" | number;
  */
 export type ChildFDs = Readonly<Record<number, ChildFDTarget>>;
 
+/** The terminal of a child started with `usePTY` (node-pty's options of the same names). */
+export interface PTYOptions {
+  /** Columns, 1–65535; default 80. */
+  readonly cols?: number;
+  /** Rows, 1–65535; default 24. */
+  readonly rows?: number;
+  /**
+   * The terminal type, set as the child's `TERM`; default the `TERM` of `env`, else `"xterm"`
+   * (node-pty always sets `TERM`, and `PWD`).
+   */
+  readonly name?: string;
+}
+
 /** Options of `spawnProcess` (Twisted's keyword arguments). */
 export interface SpawnProcessOptions {
   /**
@@ -69,10 +82,15 @@ export interface SpawnProcessOptions {
   /** The group id to run the child as (needs the privilege to change it). */
   readonly gid?: number | null;
   /**
-   * Run the child on a pseudo-terminal. Not supported: `spawnProcess` throws
-   * `PTYNotSupportedError` (Node has no PTY API; see the process module's documentation).
+   * Run the child on a pseudo-terminal (Twisted's `usePTY`), through the optional dependency
+   * `node-pty`: `true`, or {@link PTYOptions} for the terminal's size and `TERM`. The child's
+   * stdin, stdout and stderr are then all the terminal; see `PTYProcessTransport` for how the
+   * transport differs. Twisted's `(master, slave, ttyname)` form is not supported.
+   *
+   * `spawnProcess` throws `PTYNotSupportedError` when node-pty cannot be loaded, and
+   * `ChildFDMapError` when `childFDs` is given too (other than the default map).
    */
-  readonly usePTY?: boolean;
+  readonly usePTY?: boolean | PTYOptions;
   /**
    * The child's descriptors; default `{ 0: "w", 1: "r", 2: "r" }` (the parent writes stdin and
    * reads stdout and stderr). See {@link ChildFDTarget}.

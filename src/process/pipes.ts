@@ -34,6 +34,35 @@ const DIRECT_WRITE = 16 * 1024;
 /** Default high-water mark for a registered push producer. */
 export const DEFAULT_HIGH = 64 * 1024;
 
+/**
+ * What the process transport asks of one of the parent's ends (a pipe here, or the terminal of
+ * a PTY child in `pty.ts`). Readers have `pause` / `resume`.
+ */
+export interface Channel {
+  /** Closes gracefully (a writer after what is queued). */
+  loseConnection(): void;
+  /** Closes at once, dropping what is queued. */
+  abort(): void;
+  /** Stops delivering what the child writes (readers only). */
+  pause?(): void;
+  /** Delivers what the child writes again (readers only). */
+  resume?(): void;
+}
+
+/** A channel the parent writes: the child's stdin, a `"w"` pipe, or a PTY. */
+export interface WriteChannel extends Channel {
+  /** Queues `data`; dropped once the channel is closing or closed. */
+  write(data: Uint8Array): void;
+  /** Bytes queued and not yet handed on. */
+  getWriteBufferSize(): number;
+  /** See `IProcessTransport.setWriteBufferLimits`. */
+  setWriteBufferLimits(high?: number, low?: number): void;
+  /** See `IConsumer.registerProducer`. */
+  registerProducer(producer: IPushProducer | IPullProducer, streaming: boolean): void;
+  /** See `IConsumer.unregisterProducer`. */
+  unregisterProducer(): void;
+}
+
 /** What a pipe reports to the process transport that owns it. */
 export interface PipeOwner {
   /** Bytes read from child descriptor `fd`. */
@@ -51,7 +80,7 @@ const W_STREAMING = 1 << 4; // registered producer is a push producer
 const W_PRODUCER_PAUSED = 1 << 5;
 
 /** The parent's end of a pipe the child reads from. */
-export class PipeWriter {
+export class PipeWriter implements WriteChannel {
   /** The child descriptor this pipe is attached to. */
   readonly fd: number;
   /** Node's socket for the parent's end. */
@@ -268,7 +297,7 @@ const R_CLOSING = 1 << 2; // loseConnection called: discard what comes
 const R_CLOSE_HELD = 1 << 3; // 'close' arrived while held chunks wait for resume
 
 /** The parent's end of a pipe the child writes to. */
-export class PipeReader {
+export class PipeReader implements Channel {
   /** The child descriptor this pipe is attached to. */
   readonly fd: number;
   /** Node's socket for the parent's end. */

@@ -7,15 +7,17 @@
  *   cheaply up front: bad arguments (`TypeError`), a bad `childFDs` map (`ChildFDMapError`), a
  *   working directory that is not a directory (`WorkingDirectoryError`), an executable that is
  *   not found on the child's `PATH` or is not executable (`ExecutableNotFoundError`), `usePTY`
- *   (`PTYNotSupportedError`), and what the operating system refuses at once (`EPERM` for
- *   `uid`/`gid`, …: `ProcessSpawnError`). The protocol is not connected.
+ *   without node-pty (`PTYNotSupportedError`), and what the operating system refuses at once
+ *   (`EPERM` for `uid`/`gid`, …: `ProcessSpawnError`). The protocol is not connected.
  * - **Delivered** for what Node reports only asynchronously (the executable vanished between the
  *   check and the start, `EACCES`, `EAGAIN`): the protocol is connected, its pipes close, then
  *   `processExited` and `processEnded` get a `ProcessTerminated` with `exitCode` and `signal`
  *   `null` and Node's error as `cause`.
  *
- * `usePTY` is not supported: Node has no pseudo-terminal API, and the maintained addon
- * (`node-pty`) is a native module compiled at install time, which Braid does not depend on.
+ * `usePTY` starts the child on a pseudo-terminal through the optional dependency `node-pty`
+ * (`pty.ts`, loaded on first use). There `args[0]` is not passed on (node-pty's child sees the
+ * executable as its `argv[0]`), the child's environment also gets `TERM` and `PWD`, and a failed
+ * `exec` after the checks above shows as exit code 1 (with the error printed on the terminal).
  *
  * POSIX semantics throughout (Twisted's `Process`, not its Windows variant). The executable check
  * runs with the parent's rights: a child started with another `uid` that may not execute the
@@ -31,10 +33,10 @@ import {
   ChildFDMapError,
   ExecutableNotFoundError,
   ProcessSpawnError,
-  PTYNotSupportedError,
   WorkingDirectoryError,
 } from "../errors/process.js";
 import type { ChildFDs, IProcessProtocol, SpawnProcessOptions } from "./interfaces.js";
+import { spawnPTY } from "./pty.js";
 import { type ProcessReactor, ProcessTransport } from "./transport.js";
 
 /** Twisted's default descriptor map: the parent writes stdin and reads stdout and stderr. */
@@ -64,13 +66,14 @@ const MAX_CHILD_FD = 1023;
  * @param processProtocol - receives the process's events.
  * @param executable - the program to run.
  * @param args - the argument vector, `args[0]` included.
- * @param options - environment, working directory (`path`), `uid`/`gid`, `childFDs`.
- * @returns the process's transport (`pid`, `write`, `writeToChild`, `signalProcess`, …).
+ * @param options - environment, working directory (`path`), `uid`/`gid`, `childFDs`, `usePTY`.
+ * @returns the process's transport (`pid`, `write`, `writeToChild`, `signalProcess`, …): a
+ *   `PTYProcessTransport` with `usePTY`.
  * @throws TypeError for arguments of the wrong type.
- * @throws ChildFDMapError for a bad `childFDs` map.
+ * @throws ChildFDMapError for a bad `childFDs` map, or one given with `usePTY`.
  * @throws WorkingDirectoryError when `path` is not a directory.
  * @throws ExecutableNotFoundError when `executable` is not found or not executable.
- * @throws PTYNotSupportedError when `usePTY` is true.
+ * @throws PTYNotSupportedError when `usePTY` is set and node-pty cannot be loaded.
  * @throws ProcessSpawnError when the operating system refuses to start the process at once.
  *
  * @example
@@ -100,10 +103,24 @@ export function spawnProcess(
   if (!Array.isArray(args) || !args.every((a) => typeof a === "string" && !a.includes("\0"))) {
     throw new TypeError("args must be an array of strings without NUL characters");
   }
-  if (options.usePTY) throw new PTYNotSupportedError();
   const env = childEnvironment(options.env);
   const cwd = options.path ?? null;
   if (cwd !== null) checkDirectory(cwd);
+  const usePTY = options.usePTY ?? false;
+  if (usePTY !== false) {
+    checkExecutable(executable, env.PATH ?? DEFAULT_PATH, cwd ?? process.cwd());
+    const { childFDs, uid = null, gid = null } = options;
+    return spawnPTY(reactor, processProtocol, {
+      executable,
+      args,
+      env,
+      cwd,
+      childFDs,
+      uid,
+      gid,
+      usePTY,
+    });
+  }
   const { stdio, pipes } = childStdio(options.childFDs ?? DEFAULT_CHILD_FDS);
   checkExecutable(executable, env.PATH ?? DEFAULT_PATH, cwd ?? process.cwd());
 

@@ -2,7 +2,8 @@
  * `ProcessTransport`: the transport of one child process, made by `spawnProcess`. It owns the
  * parent's ends of the child's pipes (`pipes.ts`), turns Node's `exit` event into
  * `processExited`, and calls `processEnded` once the process has exited AND every pipe has
- * closed, as Twisted does, so that no output is lost.
+ * closed, as Twisted does, so that no output is lost. `PTYProcessTransport` (`pty.ts`) extends
+ * it with a pseudo-terminal in place of the pipes.
  *
  * The live process is tracked by the reactor: at shutdown its stdin is closed (most filters exit
  * on end-of-file) and, if it has not ended within the reactor's grace, it is killed with
@@ -30,12 +31,14 @@ import {
   type ProcessSignalName,
 } from "./interfaces.js";
 import {
+  type Channel,
   callProducer,
   DEFAULT_HIGH,
   log,
   type PipeOwner,
   PipeReader,
   PipeWriter,
+  type WriteChannel,
 } from "./pipes.js";
 
 /**
@@ -71,15 +74,22 @@ export function signalNumber(signal: string | number): number {
 export class ProcessTransport implements IProcessTransport, PipeOwner {
   /** The process id; `null` once the process has exited or when it could not be started. */
   pid: number | null;
-  /** Node's child process object, for what the transport does not cover. */
-  readonly child: ChildProcess;
+  /**
+   * Node's child process object, for what the transport does not cover; `null` for a child on a
+   * pseudo-terminal (`usePTY`), which node-pty starts and owns.
+   */
+  readonly child: ChildProcess | null;
   /** The protocol this transport delivers events to. */
   readonly protocol: IProcessProtocol;
   private readonly _reactor: ProcessReactor;
-  private readonly _pipes = new Map<number, PipeWriter | PipeReader>();
-  /** The descriptors the parent writes, open or not (for `writeToChild`'s error). */
-  private readonly _writeFDs = new Set<number>();
-  private _stdin: PipeWriter | null = null;
+  /** The open channels by child descriptor; `processEnded` waits for this to empty. @internal */
+  protected readonly _pipes = new Map<number, Channel>();
+  /** The open channels the parent writes, by child descriptor. @internal */
+  protected readonly _writers = new Map<number, WriteChannel>();
+  /** The descriptors the parent writes, open or not (for `writeToChild`'s error). @internal */
+  protected readonly _writeFDs = new Set<number>();
+  /** The channel of descriptor 0. @internal */
+  protected _stdin: WriteChannel | null = null;
   private _exit: ProcessDone | ProcessTerminated | null = null;
   private _ended = false;
   private _paused = false;
@@ -87,36 +97,23 @@ export class ProcessTransport implements IProcessTransport, PipeOwner {
 
   /**
    * Wraps a spawned `child` whose `stdio[fd]` is a socket for each `"r"` / `"w"` entry of
-   * `pipes`; nothing is delivered until {@link start}.
+   * `pipes`; nothing is delivered until {@link start}. With `child` `null`, a subclass sets
+   * `pid`, the channels and the exit event up itself.
    *
    * @internal
    */
   constructor(
     reactor: ProcessReactor,
     protocol: IProcessProtocol,
-    child: ChildProcess,
+    child: ChildProcess | null,
     pipes: ReadonlyMap<number, "r" | "w">,
   ) {
     this._reactor = reactor;
     this.protocol = protocol;
     this.child = child;
-    this.pid = child.pid !== undefined && child.pid > 0 ? child.pid : null;
-    for (const [fd, kind] of pipes) {
-      const socket = child.stdio[fd] as Socket | null | undefined;
-      if (socket == null) continue;
-      if (kind === "w") {
-        const writer = new PipeWriter(this, fd, socket);
-        this._pipes.set(fd, writer);
-        this._writeFDs.add(fd);
-        if (fd === 0) this._stdin = writer;
-      } else {
-        this._pipes.set(fd, new PipeReader(this, fd, socket));
-      }
-    }
-    child.on("exit", (code, signal) => this._exited(code, signal));
-    child.on("error", (err) => this._spawnFailed(err));
+    this.pid = child?.pid !== undefined && child.pid > 0 ? child.pid : null;
     this._shutdown = {
-      loseConnection: () => this.closeStdin(),
+      loseConnection: () => this._closeForShutdown(),
       abortConnection: () => {
         try {
           if (this.pid !== null) this.signalProcess("KILL");
@@ -126,6 +123,32 @@ export class ProcessTransport implements IProcessTransport, PipeOwner {
         this.abortConnection();
       },
     };
+    if (child === null) return;
+    for (const [fd, kind] of pipes) {
+      const socket = child.stdio[fd] as Socket | null | undefined;
+      if (socket == null) continue;
+      if (kind === "w") {
+        const writer = new PipeWriter(this, fd, socket);
+        this._pipes.set(fd, writer);
+        this._writers.set(fd, writer);
+        this._writeFDs.add(fd);
+        if (fd === 0) this._stdin = writer;
+      } else {
+        this._pipes.set(fd, new PipeReader(this, fd, socket));
+      }
+    }
+    child.on("exit", (code, signal) => this._exited(code, signal));
+    child.on("error", (err) => this._spawnFailed(err));
+  }
+
+  /**
+   * What `reactor.stop()` does first to a live child: closes its stdin (most filters exit on
+   * end-of-file). The reactor kills it if it has not ended within its shutdown grace.
+   *
+   * @internal
+   */
+  protected _closeForShutdown(): void {
+    this.closeStdin();
   }
 
   /**
@@ -161,8 +184,8 @@ export class ProcessTransport implements IProcessTransport, PipeOwner {
 
   /** {@inheritDoc IProcessTransport.writeToChild} */
   writeToChild(fd: number, data: Uint8Array): void {
-    const pipe = this._pipes.get(fd);
-    if (pipe instanceof PipeWriter) pipe.write(data);
+    const writer = this._writers.get(fd);
+    if (writer !== undefined) writer.write(data);
     else if (!this._writeFDs.has(fd)) {
       throw new ChildFDMapError(`Child descriptor ${fd} is not a pipe the parent writes ("w")`);
     }
@@ -215,14 +238,14 @@ export class ProcessTransport implements IProcessTransport, PipeOwner {
   pauseProducing(): void {
     if (this._paused) return;
     this._paused = true;
-    for (const pipe of this._pipes.values()) if (pipe instanceof PipeReader) pipe.pause();
+    for (const pipe of this._pipes.values()) pipe.pause?.();
   }
 
   /** Reads the child's output pipes again. */
   resumeProducing(): void {
     if (!this._paused) return;
     this._paused = false;
-    for (const pipe of [...this._pipes.values()]) if (pipe instanceof PipeReader) pipe.resume();
+    for (const pipe of [...this._pipes.values()]) pipe.resume?.();
   }
 
   /** Closes stdin, stdout and stderr, like {@link loseConnection}. */
@@ -306,8 +329,11 @@ export class ProcessTransport implements IProcessTransport, PipeOwner {
 
   /** @internal */
   _pipeLost(fd: number): void {
-    if (!this._pipes.delete(fd)) return;
-    if (fd === 0) this._stdin = null;
+    const channel = this._pipes.get(fd);
+    if (channel === undefined) return;
+    this._pipes.delete(fd);
+    for (const [wfd, writer] of this._writers) if (writer === channel) this._writers.delete(wfd);
+    if (this._stdin === channel) this._stdin = null;
     try {
       this.protocol.childConnectionLost(fd);
     } catch (e) {
@@ -319,7 +345,8 @@ export class ProcessTransport implements IProcessTransport, PipeOwner {
     this._maybeEnded();
   }
 
-  private _exited(code: number | null, signal: NodeJS.Signals | null): void {
+  /** The process has exited with `code`, or was killed by `signal`. @internal */
+  protected _exited(code: number | null, signal: NodeJS.Signals | null): void {
     if (this._exit !== null) return;
     this.pid = null;
     this._setExit(

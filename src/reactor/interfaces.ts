@@ -360,7 +360,8 @@ export interface IReactorProcess {
    * (the name the child sees) included; the environment is empty unless `options.env` is given
    * (`null`: the parent's). See `spawnProcess` in `braid/process` for the options and errors.
    *
-   * @throws ExecutableNotFoundError, WorkingDirectoryError, ChildFDMapError, PTYNotSupportedError,
+   * @throws ExecutableNotFoundError, WorkingDirectoryError, ChildFDMapError, PTYNotSupportedError
+   *   (`usePTY` when the optional `node-pty` module could not be loaded),
    *   ProcessSpawnError or TypeError, before anything is started.
    */
   spawnProcess(

@@ -202,7 +202,7 @@ export class StreamTransport implements ITLSTransport {
       (f & UPGRADING) === 0 &&
       this.socket.writableCorked === 0
     ) {
-      this.socket.write(data, this._producer !== null ? this._writeCallback() : undefined);
+      this.socket.write(data, this._completionCallback());
     } else {
       if (n <= SMALL_WRITE) {
         this._copySmall(data, n);
@@ -291,7 +291,7 @@ export class StreamTransport implements ITLSTransport {
     const pending = this._pending;
     const socket = this.socket;
     const bytes = this._pendingBytes;
-    const cb = this._producer !== null ? this._writeCallback() : undefined;
+    const cb = this._completionCallback();
     // Fresh state rather than `length = 0`: shrinking an array goes through a slow runtime path.
     this._first = null;
     this._pending = null;
@@ -506,6 +506,19 @@ export class StreamTransport implements ITLSTransport {
     } else if (pull && buffered === 0) {
       this._callProducer(p, "resumeProducing");
     }
+  }
+
+  /**
+   * The callback for a write now, or `undefined` when no one needs to hear of its completion: a
+   * pull producer is asked for more when the buffer empties, and a paused push producer is
+   * resumed at the low mark. A push producer that is not paused needs nothing: if a write pushes
+   * the buffer past the high mark, that write returned `false`, and the socket's 'drain' resumes
+   * it. Leaving the callback out keeps a forwarding proxy's hot path as lean as a raw pipe's.
+   */
+  private _completionCallback(): ((err?: Error | null) => void) | undefined {
+    if (this._producer === null) return undefined;
+    if ((this._flags & (STREAMING | PRODUCER_PAUSED)) === STREAMING) return undefined;
+    return this._writeCallback();
   }
 
   /** The write callback of this transport, made on first need (only transports with producers). */

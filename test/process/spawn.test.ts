@@ -26,6 +26,7 @@ import {
   WorkingDirectoryError,
 } from "../../src/errors/process.js";
 import type { ChildFDs } from "../../src/process/interfaces.js";
+import { _setPTYLoader } from "../../src/process/pty.js";
 import { childStdio } from "../../src/process/spawn.js";
 import { killAll, node, Recorder, spawn, TrackingReactor, within } from "./helpers.js";
 
@@ -177,8 +178,19 @@ describe("spawnProcess: failures thrown before anything starts", () => {
     notConnected(() => ["/bin/true", ["true"], { path: file }], WorkingDirectoryError);
   });
 
-  it("usePTY: PTYNotSupportedError", () => {
-    notConnected(() => ["/bin/true", ["true"], { usePTY: true }], PTYNotSupportedError);
+  it("usePTY with a childFDs map, or without node-pty: ChildFDMapError, PTYNotSupportedError", () => {
+    notConnected(
+      () => ["/bin/true", ["true"], { usePTY: true, childFDs: { 0: "w", 1: "r" } }],
+      ChildFDMapError,
+    );
+    _setPTYLoader(() => {
+      throw new Error("Cannot find module 'node-pty'");
+    });
+    try {
+      notConnected(() => ["/bin/true", ["true"], { usePTY: true }], PTYNotSupportedError);
+    } finally {
+      _setPTYLoader(null);
+    }
   });
 
   it("bad argument types: TypeError", () => {
