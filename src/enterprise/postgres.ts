@@ -8,7 +8,8 @@
  * @module
  */
 
-import pg from "pg";
+import { createRequire } from "node:module";
+import type pg from "pg";
 import { DatabaseConnectionLost } from "../errors/database.js";
 import type { IDbConnection, IDbDriver, RunResult, SqlParams } from "./interfaces.js";
 
@@ -91,7 +92,7 @@ export class PostgresDriver implements IDbDriver {
 
   /** Connects a new client. */
   async connect(): Promise<IDbConnection> {
-    const client = new pg.Client(this.options);
+    const client = new (loadPg().Client)(this.options);
     // Until the connection object listens, an early 'error' must not crash the process.
     const early = (): void => {};
     client.on("error", early);
@@ -105,4 +106,15 @@ export class PostgresDriver implements IDbDriver {
     client.off("error", early);
     return connection;
   }
+}
+
+let pgModule: typeof pg | undefined;
+
+/**
+ * The `pg` module, loaded on first connection: importing it at module load would cost every
+ * program that imports Braid (see `threads/piscina.ts` for the measurement).
+ */
+function loadPg(): typeof pg {
+  pgModule ??= createRequire(import.meta.url)("pg") as typeof pg;
+  return pgModule;
 }

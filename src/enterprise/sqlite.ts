@@ -17,8 +17,9 @@
  */
 
 import type BetterSqlite3 from "better-sqlite3";
-import { Piscina } from "piscina";
+import type { Piscina } from "piscina";
 import { DatabaseConnectionLost } from "../errors/database.js";
+import { piscinaClass } from "../threads/piscina.js";
 import { deserializeThrown } from "../threads/serialize.js";
 import type { IDbConnection, IDbDriver, RunResult, SqlParams } from "./interfaces.js";
 import type { SQLiteReply, SQLiteRequest } from "./sqlite-worker.js";
@@ -125,7 +126,7 @@ export class SQLiteDriver implements IDbDriver {
   /** Starts a worker thread and opens the database on it. */
   async connect(): Promise<IDbConnection> {
     const o = this.options;
-    const worker = new Piscina({
+    const worker = new (piscinaClass())({
       filename: WORKER_FILE.href,
       minThreads: 1,
       maxThreads: 1,

@@ -17,10 +17,11 @@
 
 import { availableParallelism } from "node:os";
 import type { MessagePort } from "node:worker_threads";
-import { Piscina } from "piscina";
+import type { Piscina } from "piscina";
 import { Deferred, maybeDeferred } from "../defer/deferred.js";
 import { ThreadPoolStoppedError } from "../errors/threads.js";
 import { Logger } from "../logger/logger.js";
+import { piscinaClass } from "./piscina.js";
 import { deserializeThrown, serializeThrown } from "./serialize.js";
 import type { TaskRef, Transferable } from "./task.js";
 import type { TaskMessage, TaskReply } from "./worker.js";
@@ -298,7 +299,7 @@ export class ThreadPool {
 
   private _ensurePiscina(): Piscina {
     if (this._piscina !== undefined) return this._piscina;
-    const piscina = new Piscina({
+    const piscina = new (piscinaClass())({
       filename: WORKER_FILE.href,
       minThreads: this._min,
       maxThreads: this._max,
