@@ -27,7 +27,7 @@ const { ConnectionPool, SQLiteDriver } = (await import(
   new URL("../dist/enterprise/index.js", import.meta.url).href
 )) as typeof Enterprise;
 
-const ROWS = 50_000;
+const ROWS = 400_000;
 const IN_FLIGHT = 4;
 const CONNECTIONS = 2;
 const QUERY = "SELECT count(*) AS n, sum(v) AS s FROM kv WHERE v % ? = 0";
