@@ -47,6 +47,7 @@ export {
   type UNIXClientRecord,
   type UNIXServerRecord,
 } from "./memoryreactor.js";
+export { assertNoResult, failureResultOf, successResultOf } from "./results.js";
 export {
   type ProducerState,
   StringTransport,

@@ -12,65 +12,7 @@ import {
 import { CancelledError, FirstError } from "../../src/errors/errors.js";
 import { Failure } from "../../src/errors/failure.js";
 import { captureLogEvents } from "../../src/logger/capture.js";
-
-// ---------------------------------------------------------------------------------------------
-// Helpers, in the manner of trial's successResultOf / failureResultOf / assertNoResult.
-
-/** The value `d` has fired with; the chain keeps it. */
-function successResultOf<T>(d: Deferred<T>): T {
-  let fired = false;
-  let value: unknown;
-  let failure: Failure | undefined;
-  d.addCallbacks(
-    (v) => {
-      fired = true;
-      value = v;
-      return v;
-    },
-    (f) => {
-      fired = true;
-      failure = f;
-      return f;
-    },
-  );
-  assert.ok(fired, "expected a result, the Deferred has not fired");
-  if (failure !== undefined) assert.fail(`expected a success, got ${failure.toString()}`);
-  return value as T;
-}
-
-/** The failure `d` has fired with, checked against `type`; the chain continues with `undefined`. */
-function failureResultOf(
-  d: Deferred<unknown>,
-  type?: abstract new (...args: never[]) => unknown,
-): Failure {
-  let fired = false;
-  let failure: Failure | undefined;
-  d.addCallbacks(
-    (v) => {
-      fired = true;
-      return v;
-    },
-    (f) => {
-      fired = true;
-      failure = f;
-      return undefined;
-    },
-  );
-  assert.ok(fired, "expected a failure, the Deferred has not fired");
-  assert.ok(failure !== undefined, "expected a failure, got a success");
-  if (type !== undefined)
-    assert.ok(failure.value instanceof type, `unexpected ${failure.toString()}`);
-  return failure;
-}
-
-function assertNoResult(d: Deferred<unknown>): void {
-  let fired = false;
-  d.addBoth((r) => {
-    fired = true;
-    return r;
-  });
-  assert.equal(fired, false, "expected no result yet");
-}
+import { assertNoResult, failureResultOf, successResultOf } from "../../src/testing/results.js";
 
 class Boom extends Error {}
 

@@ -4,53 +4,7 @@ import { expectTypeOf } from "expect-type";
 import { Deferred, succeed } from "../../src/defer/deferred.js";
 import { DeferredLock, DeferredSemaphore } from "../../src/defer/lock.js";
 import { CancelledError, InvalidStateError } from "../../src/errors/errors.js";
-import type { Failure } from "../../src/errors/failure.js";
-
-/** The value `d` has fired with; the chain keeps it. */
-function successResultOf<T>(d: Deferred<T>): T {
-  let fired = false;
-  let value: unknown;
-  let failure: Failure | undefined;
-  d.addCallbacks(
-    (v) => {
-      fired = true;
-      value = v;
-      return v;
-    },
-    (f) => {
-      fired = true;
-      failure = f;
-      return f;
-    },
-  );
-  assert.ok(fired, "expected a result, the Deferred has not fired");
-  if (failure !== undefined) assert.fail(`expected a success, got ${failure.toString()}`);
-  return value as T;
-}
-
-/** The failure `d` has fired with, checked against `type`; the chain continues with `undefined`. */
-function failureResultOf(
-  d: Deferred<unknown>,
-  type: abstract new (...args: never[]) => unknown,
-): Failure {
-  let failure: Failure | undefined;
-  d.addErrback((f) => {
-    failure = f;
-    return undefined;
-  });
-  assert.ok(failure !== undefined, "expected a failure");
-  assert.ok(failure.value instanceof type, `unexpected ${failure.toString()}`);
-  return failure;
-}
-
-function assertNoResult(d: Deferred<unknown>): void {
-  let fired = false;
-  d.addBoth((r) => {
-    fired = true;
-    return r;
-  });
-  assert.equal(fired, false, "expected no result yet");
-}
+import { assertNoResult, failureResultOf, successResultOf } from "../../src/testing/results.js";
 
 class Boom extends Error {}
 

@@ -5,37 +5,7 @@ import type { Deferred } from "../../src/defer/deferred.js";
 import { DeferredQueue, Fifo } from "../../src/defer/queue.js";
 import { CancelledError, QueueOverflow, QueueUnderflow } from "../../src/errors/errors.js";
 import type { Failure } from "../../src/errors/failure.js";
-
-/** The value `d` has fired with; the chain keeps it. */
-function successResultOf<T>(d: Deferred<T>): T {
-  let fired = false;
-  let value: unknown;
-  let failure: Failure | undefined;
-  d.addCallbacks(
-    (v) => {
-      fired = true;
-      value = v;
-      return v;
-    },
-    (f) => {
-      fired = true;
-      failure = f;
-      return f;
-    },
-  );
-  assert.ok(fired, "expected a result, the Deferred has not fired");
-  if (failure !== undefined) assert.fail(`expected a success, got ${failure.toString()}`);
-  return value as T;
-}
-
-function assertNoResult(d: Deferred<unknown>): void {
-  let fired = false;
-  d.addBoth((r) => {
-    fired = true;
-    return r;
-  });
-  assert.equal(fired, false, "expected no result yet");
-}
+import { assertNoResult, successResultOf } from "../../src/testing/results.js";
 
 describe("DeferredQueue", () => {
   it("stores values put while nobody waits, and hands them out in order", () => {

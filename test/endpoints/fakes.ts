@@ -3,53 +3,19 @@
  * answers the test gives, and a way to play a `FakeConnector`'s successful connection.
  */
 
-import assert from "node:assert/strict";
 import { Deferred } from "../../src/defer/deferred.js";
 import type { Failure } from "../../src/errors/failure.js";
 import type { IProtocol } from "../../src/protocol/interfaces.js";
 import { Protocol } from "../../src/protocol/protocol.js";
 import type { IResolver, ResolvedAddress } from "../../src/reactor/interfaces.js";
 import { type FakeConnector, StringTransportWithDisconnection } from "../../src/testing/index.js";
+import { failureResultOf as failureOf } from "../../src/testing/results.js";
 
-/** The value `d` has fired with (the chain keeps it). */
-export function successResultOf<T>(d: Deferred<T>): T {
-  let out: { ok: true; value: T } | { ok: false; failure: Failure } | undefined;
-  d.addCallbacks(
-    (value) => {
-      out = { ok: true, value };
-      return value;
-    },
-    (failure) => {
-      out = { ok: false, failure };
-      return failure;
-    },
-  );
-  assert.ok(out !== undefined, "expected a result, the Deferred has not fired");
-  if (!out.ok) assert.fail(`expected a success, got ${out.failure.getErrorMessage()}`);
-  return out.value;
-}
+export { assertNoResult, successResultOf } from "../../src/testing/results.js";
 
-/** The error `d` has failed with; the failure is consumed (the chain goes on with `null`). */
+/** The error `d` has failed with (its failure is consumed: the chain goes on with `undefined`). */
 export function failureResultOf(d: Deferred<unknown>): unknown {
-  let out: { ok: true } | { ok: false; error: unknown } | undefined;
-  d.addCallbacks(
-    () => {
-      out = { ok: true };
-      return null;
-    },
-    (failure) => {
-      out = { ok: false, error: failure.value };
-      return null;
-    },
-  );
-  assert.ok(out !== undefined, "expected a failure, the Deferred has not fired");
-  if (out.ok) assert.fail("expected a failure, got a success");
-  return out.error;
-}
-
-/** Asserts that `d` has not fired. */
-export function assertNoResult(d: Deferred<unknown>): void {
-  assert.equal(d.called, false, "expected no result yet");
+  return failureOf(d).value;
 }
 
 /** A resolver whose lookups wait until the test answers them. */
