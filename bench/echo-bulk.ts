@@ -16,4 +16,5 @@ export const benchmark = echoBenchmark({
   load: { conns: 64, size: 16 * 1024, depth: 8 },
   unit: "MiB/s",
   goal: { kind: "min", ratio: 0.9 },
+  unprimed: true,
 });

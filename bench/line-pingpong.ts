@@ -10,6 +10,7 @@
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import {
+  APP_STATE_MIB,
   canPin,
   cpuSeconds,
   getLoadGen,
@@ -88,7 +89,12 @@ async function runLines(
 async function trial(script: string, opts: BenchOptions, depth: number): Promise<LinesRun> {
   const gen = getLoadGen(opts.log);
   if (gen.kind !== "c") throw new Error("line-pingpong needs the C load generator (cc)");
-  const server = await startServer(script);
+  // As in every throughput benchmark (lib/net.ts): the same application state on both sides, and
+  // the baseline's allocator primed as Braid's reactor primes its own.
+  const server = await startServer(script, {
+    appStateMiB: APP_STATE_MIB,
+    primeHeap: script.startsWith("raw-"),
+  });
   try {
     const r = await runLines(gen, server, depth, opts.quick ? 0.3 : 1, opts.quick ? 1 : 5);
     if (r.connected === 0) throw new Error(`${script}: no connection stayed up`);

@@ -11,6 +11,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import {
+  APP_STATE_MIB,
   BENCH_DIR,
   canPin,
   type EchoLoad,
@@ -51,9 +52,14 @@ async function startUpstream(): Promise<{ port: number; stop(): void }> {
   };
 }
 
-async function trial(script: string, opts: BenchOptions, load: EchoLoad): Promise<EchoRun> {
+async function trial(
+  script: string,
+  opts: BenchOptions,
+  load: EchoLoad,
+  primeHeap: boolean,
+): Promise<EchoRun> {
   const gen = getLoadGen(opts.log);
-  const server = await startServer(script);
+  const server = await startServer(script, { appStateMiB: APP_STATE_MIB, primeHeap });
   try {
     const r = await runEcho(gen, server, load);
     if (r.connected === 0) throw new Error(`${script}: no connection stayed up`);
@@ -86,13 +92,16 @@ export const benchmark: Benchmark = {
         opts,
         "proxy",
         {
-          braid: () => trial("braid-proxy.ts", opts, load),
-          baseline: () => trial("raw-proxy.ts", opts, load),
+          braid: () => trial("braid-proxy.ts", opts, load, false),
+          baseline: () => trial("raw-proxy.ts", opts, load, true),
+          "raw-unprimed": () => trial("raw-proxy.ts", opts, load, false),
         },
         (r) =>
           `${Math.round(r.mib_per_s)} MiB/s, load generator CPU ${r.cpu_pct.toFixed(0)}%, ` +
-          `proxy CPU ${r.server_cpu_pct.toFixed(0)}%`,
+          `proxy CPU ${r.server_cpu_pct.toFixed(0)}%, ` +
+          `proxy page faults ${r.server_faults_per_mib.toFixed(1)}/MiB`,
       );
+      const faults = (xs: EchoRun[]) => median(xs.map((r) => r.server_faults_per_mib)).toFixed(1);
       const gen = getLoadGen(opts.log);
       const cpu = (xs: EchoRun[], f: (r: EchoRun) => number) => median(xs.map(f)).toFixed(0);
       const clientCpu = Math.max(
@@ -109,7 +118,9 @@ export const benchmark: Benchmark = {
             lowerBound: gen.kind === "node" || clientCpu >= SATURATED_PCT,
             notes: [
               `${load.conns} connections, ${load.size} B messages, ${load.depth} in flight each, ` +
-                `${load.duration} s after ${load.warmup} s warm-up`,
+                `${load.duration} s after ${load.warmup} s warm-up; both proxies hold ` +
+                `${APP_STATE_MIB} MiB of application state, and the raw one primes the ` +
+                "allocator as Braid does (see bench/README.md)",
               `load generator CPU: Braid runs ${cpu(runs.braid, (r) => r.cpu_pct)}%, raw runs ` +
                 `${cpu(runs.baseline, (r) => r.cpu_pct)}% (it shares CPU 1 with the upstream echo server)`,
               `proxy CPU: Braid ${cpu(runs.braid, (r) => r.server_cpu_pct)}%, raw ` +
@@ -118,6 +129,21 @@ export const benchmark: Benchmark = {
           },
           runs.braid.map((r) => r.mib_per_s),
           runs.baseline.map((r) => r.mib_per_s),
+        ),
+        result(
+          {
+            name: "proxy/raw-unprimed",
+            unit: "MiB/s",
+            baselineName: "raw node:net pipe, allocator unprimed",
+            goal: { kind: "report" },
+            notes: [
+              "the same Braid runs against the raw proxy with glibc's allocator as Node leaves " +
+                `it (proxy minor page faults per MiB: Braid ${faults(runs.braid)}, raw ` +
+                `unprimed ${faults(runs["raw-unprimed"])})`,
+            ],
+          },
+          runs.braid.map((r) => r.mib_per_s),
+          runs["raw-unprimed"].map((r) => r.mib_per_s),
         ),
       ];
     } finally {

@@ -5,7 +5,14 @@
  * @module
  */
 
-import { type EchoLoad, type EchoRun, getLoadGen, runEcho, startServer } from "./net.js";
+import {
+  APP_STATE_MIB,
+  type EchoLoad,
+  type EchoRun,
+  getLoadGen,
+  runEcho,
+  startServer,
+} from "./net.js";
 import { interleave, median, result } from "./stats.js";
 import type { Benchmark, BenchOptions, BenchResult, Goal } from "./types.js";
 
@@ -20,11 +27,21 @@ export interface EchoSpec {
   /** `req/s` (completed echoes) or `MiB/s` (bytes echoed back). */
   readonly unit: "req/s" | "MiB/s";
   readonly goal: Goal;
+  /**
+   * Also run the raw server with the allocator as Node leaves it, and report Braid against that
+   * as `<name>/raw-unprimed` (the goal's baseline is primed like Braid: see `primeHeap`).
+   */
+  readonly unprimed?: boolean;
 }
 
-async function trial(script: string, opts: BenchOptions, load: EchoLoad): Promise<EchoRun> {
+async function trial(
+  script: string,
+  opts: BenchOptions,
+  load: EchoLoad,
+  primeHeap: boolean,
+): Promise<EchoRun> {
   const gen = getLoadGen(opts.log);
-  const server = await startServer(script);
+  const server = await startServer(script, { appStateMiB: APP_STATE_MIB, primeHeap });
   try {
     const r = await runEcho(gen, server, load);
     if (r.connected === 0) throw new Error(`${script}: no connection stayed up`);
@@ -48,39 +65,49 @@ export function echoBenchmark(spec: EchoSpec): Benchmark {
       };
       const value = (r: EchoRun) => (spec.unit === "req/s" ? r.msgs_per_s : r.mib_per_s);
       const perCpu = (r: EchoRun) => value(r) / Math.max(r.server_cpu_pct / 100, 1e-3);
-      const runs = await interleave(
-        opts,
-        spec.name,
-        {
-          braid: () => trial("braid-echo.ts", opts, load),
-          baseline: () => trial("raw-echo.ts", opts, load),
-        },
-        (r) =>
-          `${Math.round(value(r))} ${spec.unit}, load generator CPU ${r.cpu_pct.toFixed(0)}%, ` +
-          `server CPU ${r.server_cpu_pct.toFixed(0)}%` +
-          (r.connected < load.conns || r.failed > 0 || r.closed > 0
-            ? ` (connected ${r.connected}/${load.conns}, failed ${r.failed}, closed ${r.closed})`
-            : ""),
-      );
+      const both = {
+        braid: () => trial("braid-echo.ts", opts, load, false),
+        baseline: () => trial("raw-echo.ts", opts, load, true),
+      };
+      const three = {
+        ...both,
+        "raw-unprimed": () => trial("raw-echo.ts", opts, load, false),
+      };
+      const describe = (r: EchoRun) =>
+        `${Math.round(value(r))} ${spec.unit}, load generator CPU ${r.cpu_pct.toFixed(0)}%, ` +
+        `server CPU ${r.server_cpu_pct.toFixed(0)}%, ` +
+        `server page faults ${r.server_faults_per_mib.toFixed(1)}/MiB` +
+        (r.connected < load.conns || r.failed > 0 || r.closed > 0
+          ? ` (connected ${r.connected}/${load.conns}, failed ${r.failed}, closed ${r.closed})`
+          : "");
+      const runs: Partial<Record<keyof typeof three, EchoRun[]>> &
+        Record<"braid" | "baseline", EchoRun[]> = spec.unprimed
+        ? await interleave(opts, spec.name, three, describe)
+        : await interleave(opts, spec.name, both, describe);
       const gen = getLoadGen(opts.log);
       const cpu = (xs: EchoRun[], f: (r: EchoRun) => number) => median(xs.map(f)).toFixed(0);
+      const faults = (xs: EchoRun[]) => median(xs.map((r) => r.server_faults_per_mib)).toFixed(1);
       const clientCpu = Math.max(
         median(runs.braid.map((r) => r.cpu_pct)),
         median(runs.baseline.map((r) => r.cpu_pct)),
       );
-      const lost = [...runs.braid, ...runs.baseline].filter(
-        (r) => r.connected < load.conns || r.failed > 0 || r.closed > 0,
-      ).length;
+      const lost = Object.values(runs)
+        .flat()
+        .filter((r) => r.connected < load.conns || r.failed > 0 || r.closed > 0).length;
       const notes = [
         `${load.conns} connections, ${load.size} B messages, ${load.depth} in flight each, ` +
-          `${load.duration} s after ${load.warmup} s warm-up`,
+          `${load.duration} s after ${load.warmup} s warm-up; both servers hold ` +
+          `${APP_STATE_MIB} MiB of application state, and the raw one primes the allocator as ` +
+          "Braid does (see bench/README.md)",
         `load generator (${gen.kind === "c" ? "C epoll" : "Node fallback"}) CPU: Braid runs ` +
           `${cpu(runs.braid, (r) => r.cpu_pct)}%, raw runs ${cpu(runs.baseline, (r) => r.cpu_pct)}%`,
         `server CPU: Braid ${cpu(runs.braid, (r) => r.server_cpu_pct)}%, raw ` +
           `${cpu(runs.baseline, (r) => r.server_cpu_pct)}%`,
+        `server minor page faults per MiB echoed (median): Braid ` +
+          `${faults(runs.braid)}, raw ${faults(runs.baseline)}`,
       ];
       if (lost > 0) notes.push(`${lost} trial(s) lost or failed connections`);
-      return [
+      const out = [
         result(
           {
             name: spec.name,
@@ -108,6 +135,28 @@ export function echoBenchmark(spec: EchoSpec): Benchmark {
           runs.baseline.map(perCpu),
         ),
       ];
+      const unprimed = runs["raw-unprimed"];
+      if (unprimed) {
+        out.push(
+          result(
+            {
+              name: `${spec.name}/raw-unprimed`,
+              unit: spec.unit,
+              baselineName: "raw node:net, allocator unprimed",
+              goal: { kind: "report" },
+              notes: [
+                "the same Braid runs against the raw server with glibc's allocator as Node " +
+                  "leaves it, which falls into trimming and re-faulting its heap in some runs " +
+                  `(server minor page faults per MiB: Braid ${faults(runs.braid)}, raw ` +
+                  `unprimed ${faults(unprimed)})`,
+              ],
+            },
+            runs.braid.map(value),
+            unprimed.map(value),
+          ),
+        );
+      }
+      return out;
     },
   };
 }

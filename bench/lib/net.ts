@@ -136,15 +136,41 @@ export interface Server {
   stop(): Promise<void>;
 }
 
+/** How {@link startServer} runs a server. */
+export interface ServerOptions {
+  /** Run with `--expose-gc` (the `stats` request then collects garbage first). */
+  readonly exposeGc?: boolean;
+  /**
+   * MiB of live application state the server holds (see control.ts), or 0 for a bare server.
+   * Throughput benchmarks give both sides the same {@link APP_STATE_MIB}.
+   */
+  readonly appStateMiB?: number;
+  /**
+   * Prime the C allocator at start-up as Braid's reactor does (`primeHeap`, src/reactor/heap.ts):
+   * for baselines, so that they run in the same allocator state as Braid and the comparison is
+   * one of code.
+   */
+  readonly primeHeap?: boolean;
+}
+
+/**
+ * The application state the throughput benchmarks give every server, Braid's and the baseline
+ * alike. V8 (Node 20) has a performance cliff for processes whose old generation holds about 8 to
+ * 12 MiB: there, streaming's garbage of buffers makes it start a full mark-compact every few tens
+ * of milliseconds (measured: 50 to 100 per 3 s against 1, and half the throughput, for a raw
+ * `node:net` server and Braid's alike). A bare raw server (about 6 MiB) sits below the cliff and
+ * a bare Braid server (about 10 MiB, with the whole package loaded) on it, so bare servers
+ * compare heap sizes rather than code. Real servers hold state of their own: 16 MiB puts both
+ * sides clear above the cliff, as they would be. bench/README.md has the bare figures.
+ */
+export const APP_STATE_MIB = 16;
+
 /**
  * Starts `bench/servers/<script>` pinned to CPU 0.
  *
  * @throws Error with the end of its stderr when it does not report a port within 20 s.
  */
-export async function startServer(
-  script: string,
-  opts: { exposeGc?: boolean } = {},
-): Promise<Server> {
+export async function startServer(script: string, opts: ServerOptions = {}): Promise<Server> {
   const nodeArgs = [
     ...(opts.exposeGc ? ["--expose-gc"] : []),
     "--import",
@@ -152,7 +178,12 @@ export async function startServer(
     join(BENCH_DIR, "servers", script),
   ];
   const [cmd, args] = pinned(0, process.execPath, nodeArgs);
-  const child = track(spawn(cmd, args, { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] }));
+  const env = {
+    ...process.env,
+    BENCH_APP_STATE_MIB: String(opts.appStateMiB ?? 0),
+    BENCH_PRIME_HEAP: opts.primeHeap ? "1" : "0",
+  };
+  const child = track(spawn(cmd, args, { cwd: ROOT, env, stdio: ["pipe", "pipe", "pipe"] }));
   const lines = new Lines(child);
   child.stdin!.on("error", () => {});
   let port: number;
@@ -185,10 +216,23 @@ export function rssKiB(pid: number): number {
 
 /** User + system CPU seconds of `pid` so far, from /proc/PID/stat (clock ticks of 1/100 s). */
 export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  // Fields after the command name (which may contain spaces) start at field 3.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const fields = procStat(pid);
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * Minor page faults of process `pid` so far. A server that faults its read buffers in afresh
+ * (see src/reactor/heap.ts) shows it here first.
+ */
+export function minorFaults(pid: number): number {
+  return Number(procStat(pid)[7]);
+}
+
+/** The fields of `/proc/PID/stat` from the third (state) on. */
+function procStat(pid: number): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // The command name, in parentheses, may contain spaces: the fields after it start at field 3.
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
 }
 
 /** The load generator in use. */
@@ -246,6 +290,8 @@ export interface EchoRun {
   readonly cpu_pct: number;
   /** The server's CPU use over the same window, % of one core. */
   readonly server_cpu_pct: number;
+  /** The server's minor page faults over the same window, per MiB echoed. */
+  readonly server_faults_per_mib: number;
 }
 
 /** An echo load: connections, message size, messages in flight per connection, timings. */
@@ -272,10 +318,19 @@ export async function runEcho(gen: LoadGen, server: Server, load: EchoLoad): Pro
   try {
     await lines.next<{ event: string }>("load generator", limit);
     const cpu0 = cpuSeconds(server.pid);
-    const r = await lines.next<Omit<EchoRun, "server_cpu_pct">>("load generator", limit);
+    const faults0 = minorFaults(server.pid);
+    const r = await lines.next<Omit<EchoRun, "server_cpu_pct" | "server_faults_per_mib">>(
+      "load generator",
+      limit,
+    );
     const cpu1 = cpuSeconds(server.pid);
+    const faults1 = minorFaults(server.pid);
     await waitExit(child, 5000);
-    return { ...r, server_cpu_pct: (100 * (cpu1 - cpu0)) / r.seconds };
+    return {
+      ...r,
+      server_cpu_pct: (100 * (cpu1 - cpu0)) / r.seconds,
+      server_faults_per_mib: (faults1 - faults0) / Math.max(r.bytes / 2 ** 20, 1e-9),
+    };
   } finally {
     if (child.exitCode === null) child.kill("SIGKILL");
   }

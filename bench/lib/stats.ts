@@ -16,28 +16,27 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-/** The trials of both sides, in the order they ran. */
-export interface Interleaved<T> {
-  readonly braid: T[];
-  readonly baseline: T[];
-}
+/** The trials of each side, in the order they ran. */
+export type Interleaved<T, K extends string = "braid" | "baseline"> = Record<K, T[]>;
 
 /**
- * Runs `braid` and `baseline` alternately, `opts.rounds` times each (A B A B A B …), so that drift
- * in the machine's speed (other tenants, thermal state) falls on both sides alike.
+ * Runs the sides in turn, `opts.rounds` times each (A B A B A B …, or A B C A B C … with more
+ * sides), so that drift in the machine's speed (other tenants, thermal state) falls on all alike.
  */
-export async function interleave<T>(
+export async function interleave<T, K extends string = "braid" | "baseline">(
   opts: BenchOptions,
   label: string,
-  sides: { braid: () => Promise<T> | T; baseline: () => Promise<T> | T },
+  sides: Record<K, () => Promise<T> | T>,
   describe: (t: T) => string,
-): Promise<Interleaved<T>> {
-  const out: Interleaved<T> = { braid: [], baseline: [] };
+): Promise<Interleaved<T, K>> {
+  const names = Object.keys(sides) as K[];
+  const width = Math.max(8, ...names.map((n) => n.length));
+  const out = Object.fromEntries(names.map((n) => [n, [] as T[]])) as Interleaved<T, K>;
   for (let i = 0; i < opts.rounds; i++) {
-    for (const side of ["braid", "baseline"] as const) {
+    for (const side of names) {
       const r = await sides[side]();
       out[side].push(r);
-      opts.log(`  ${label} ${i + 1}/${opts.rounds} ${side.padEnd(8)} ${describe(r)}`);
+      opts.log(`  ${label} ${i + 1}/${opts.rounds} ${side.padEnd(width)} ${describe(r)}`);
     }
   }
   return out;

@@ -10,6 +10,7 @@
  */
 export { ReactorCore } from "./core.js";
 export { DatagramProtocol } from "./datagram.js";
+export { PRIME_HEAP_BYTES, primeHeap } from "./heap.js";
 export type {
   BindAddress,
   IDatagramProtocol,

@@ -21,6 +21,7 @@ import type { TaskRef } from "../threads/task.js";
 import type { DelayedCall } from "../time/delayedcall.js";
 import { ReactorTime } from "../time/reactortime.js";
 import { ReactorCore } from "./core.js";
+import { primeHeap } from "./heap.js";
 import type {
   BindAddress,
   IDatagramProtocol,
@@ -56,6 +57,8 @@ import { connectUNIX, listenUNIX } from "./unix.js";
  * ```
  */
 export class Reactor extends ReactorCore implements IReactor, IReactorInternals {
+  // Every stream entry point below (TCP, TLS, UNIX, processes) first calls `primeHeap()`, once per
+  // process: see heap.ts for why a streaming server wants glibc's allocator primed.
   /** @internal the timer heap behind `callLater`. */
   protected readonly time = new ReactorTime();
   private _resolver: IResolver = new SystemResolver(this);
@@ -120,6 +123,7 @@ export class Reactor extends ReactorCore implements IReactor, IReactorInternals 
     args?: readonly string[],
     options?: SpawnProcessOptions,
   ): ProcessTransport {
+    primeHeap();
     return spawnProcess(this, processProtocol, executable, args, options);
   }
 
@@ -151,6 +155,7 @@ export class Reactor extends ReactorCore implements IReactor, IReactorInternals 
     backlog?: number,
     iface?: string,
   ): Deferred<IListeningPort> {
+    primeHeap();
     return listenTCP(this, port, factory, backlog, iface);
   }
 
@@ -162,6 +167,7 @@ export class Reactor extends ReactorCore implements IReactor, IReactorInternals 
     timeout?: number,
     bindAddress?: BindAddress,
   ): IConnector {
+    primeHeap();
     return connectTCP(this, host, port, factory, timeout, bindAddress);
   }
 
@@ -173,6 +179,7 @@ export class Reactor extends ReactorCore implements IReactor, IReactorInternals 
     backlog?: number,
     iface?: string,
   ): Deferred<IListeningPort> {
+    primeHeap();
     return listenSSL(this, port, factory, options, backlog, iface);
   }
 
@@ -185,6 +192,7 @@ export class Reactor extends ReactorCore implements IReactor, IReactorInternals 
     timeout?: number,
     bindAddress?: BindAddress,
   ): IConnector {
+    primeHeap();
     return connectSSL(this, host, port, factory, options, timeout, bindAddress);
   }
 
@@ -196,11 +204,13 @@ export class Reactor extends ReactorCore implements IReactor, IReactorInternals 
     mode?: number,
     wantPID?: boolean,
   ): Deferred<IListeningPort> {
+    primeHeap();
     return listenUNIX(this, path, factory, backlog, mode, wantPID);
   }
 
   /** See {@link IReactorUNIX.connectUNIX}. */
   connectUNIX(path: string, factory: IClientFactory, timeout?: number): IConnector {
+    primeHeap();
     return connectUNIX(this, path, factory, timeout);
   }
 
