@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import { connect as netConnect } from "node:net";
+import { connect as netConnect, type Socket } from "node:net";
 import { after, describe, it } from "node:test";
 import fc from "fast-check";
 import { Protocol } from "../../src/protocol/protocol.js";
@@ -107,5 +107,44 @@ describe("StreamTransport writes", () => {
     await once(socket, "end");
     socket.end();
     assert.ok(Buffer.concat(received).equals(expected), "the burst arrived intact");
+  });
+
+  it("hands the writes made inside dataReceived to the socket, in one write, when it returns", async () => {
+    const seen: { writesAtReturn: number[]; chunks: string[] } = { writesAtReturn: [], chunks: [] };
+    class Reply extends Protocol {
+      override connectionMade(): void {
+        const socket = (this.transport as unknown as { socket: Socket }).socket;
+        const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
+        let writes = 0;
+        (socket as { write: unknown }).write = (...args: unknown[]) => {
+          writes++;
+          seen.chunks.push(Buffer.from(args[0] as Uint8Array).toString());
+          return write(...args);
+        };
+        // Listeners run in order: this one runs right after the transport's dataReceived.
+        socket.on("data", () => seen.writesAtReturn.push(writes));
+      }
+
+      override dataReceived(data: Uint8Array): void {
+        const t = this.transport!;
+        t.write(Buffer.from("re:"));
+        t.write(data);
+        t.write(Buffer.from(";"));
+      }
+    }
+    const port = await reactor.listenTCP(
+      0,
+      serverFactory(() => new Reply()),
+      50,
+      "127.0.0.1",
+    );
+    ports.push(port);
+    const socket = netConnect(portOf(port), "127.0.0.1");
+    socket.write("ping");
+    const [reply] = (await once(socket, "data")) as [Buffer];
+    socket.end();
+    assert.equal(reply.toString(), "re:ping;");
+    assert.deepEqual(seen.writesAtReturn, [1], "written before the event loop moved on");
+    assert.deepEqual(seen.chunks, ["re:ping;"], "one socket write");
   });
 });
