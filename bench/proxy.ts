@@ -10,6 +10,7 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { echoTrial } from "./lib/echo.js";
 import {
   APP_STATE_MIB,
   BENCH_DIR,
@@ -18,8 +19,6 @@ import {
   type EchoRun,
   getLoadGen,
   ROOT,
-  runEcho,
-  startServer,
 } from "./lib/net.js";
 import { track } from "./lib/procs.js";
 import { interleave, median, result } from "./lib/stats.js";
@@ -52,23 +51,6 @@ async function startUpstream(): Promise<{ port: number; stop(): void }> {
   };
 }
 
-async function trial(
-  script: string,
-  opts: BenchOptions,
-  load: EchoLoad,
-  primeHeap: boolean,
-): Promise<EchoRun> {
-  const gen = getLoadGen(opts.log);
-  const server = await startServer(script, { appStateMiB: APP_STATE_MIB, primeHeap });
-  try {
-    const r = await runEcho(gen, server, load);
-    if (r.connected === 0) throw new Error(`${script}: no connection stayed up`);
-    return r;
-  } finally {
-    await server.stop();
-  }
-}
-
 export const benchmark: Benchmark = {
   name: "proxy",
   description:
@@ -92,9 +74,9 @@ export const benchmark: Benchmark = {
         opts,
         "proxy",
         {
-          braid: () => trial("braid-proxy.ts", opts, load, false),
-          baseline: () => trial("raw-proxy.ts", opts, load, true),
-          "raw-unprimed": () => trial("raw-proxy.ts", opts, load, false),
+          braid: () => echoTrial("braid-proxy.ts", opts, load, false),
+          baseline: () => echoTrial("raw-proxy.ts", opts, load, true),
+          "raw-unprimed": () => echoTrial("raw-proxy.ts", opts, load, false),
         },
         (r) =>
           `${Math.round(r.mib_per_s)} MiB/s, load generator CPU ${r.cpu_pct.toFixed(0)}%, ` +

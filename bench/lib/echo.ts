@@ -34,7 +34,11 @@ export interface EchoSpec {
   readonly unprimed?: boolean;
 }
 
-async function trial(
+/**
+ * One trial: a fresh `bench/servers/<script>` holding the shared application state (its allocator
+ * primed when `primeHeap`), under `load` from the load generator. Used by echo and proxy alike.
+ */
+export async function echoTrial(
   script: string,
   opts: BenchOptions,
   load: EchoLoad,
@@ -66,12 +70,12 @@ export function echoBenchmark(spec: EchoSpec): Benchmark {
       const value = (r: EchoRun) => (spec.unit === "req/s" ? r.msgs_per_s : r.mib_per_s);
       const perCpu = (r: EchoRun) => value(r) / Math.max(r.server_cpu_pct / 100, 1e-3);
       const both = {
-        braid: () => trial("braid-echo.ts", opts, load, false),
-        baseline: () => trial("raw-echo.ts", opts, load, true),
+        braid: () => echoTrial("braid-echo.ts", opts, load, false),
+        baseline: () => echoTrial("raw-echo.ts", opts, load, true),
       };
       const three = {
         ...both,
-        "raw-unprimed": () => trial("raw-echo.ts", opts, load, false),
+        "raw-unprimed": () => echoTrial("raw-echo.ts", opts, load, false),
       };
       const describe = (r: EchoRun) =>
         `${Math.round(value(r))} ${spec.unit}, load generator CPU ${r.cpu_pct.toFixed(0)}%, ` +
