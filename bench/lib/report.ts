@@ -123,7 +123,7 @@ export function writeMarkdown(
   out.push(
     "> Figures from one machine. Runs of the same benchmark vary by ±10–25% between runs on these " +
       "shared machines: compare the **ratios** within one run (Braid and its baseline are measured " +
-      "in the same run, interleaved A B A B …, medians), not absolute figures between runs or " +
+      "in the same run, interleaved A B, B A, A B …, medians), not absolute figures between runs or " +
       "machines. Written by `npm run bench`; see [bench/README.md](bench/README.md).",
     "",
   );
@@ -140,7 +140,7 @@ export function writeMarkdown(
   out.push("");
   out.push(
     "`ratio`: Braid / baseline, the median of the per-round ratios (each Braid trial over the " +
-      "baseline trial run right after it). " +
+      "baseline trial of the same round). " +
       "`result`: `pass` / `FAIL` against the goal the issue sets for that ratio; " +
       "`report` has no threshold. `(lower bounds)`: the load generator saturated its core (or the " +
       "Node fallback load generator was used), so both servers may be faster than measured and the " +

@@ -20,8 +20,10 @@ export function median(xs: readonly number[]): number {
 export type Interleaved<T, K extends string = "braid" | "baseline"> = Record<K, T[]>;
 
 /**
- * Runs the sides in turn, `opts.rounds` times each (A B A B A B …, or A B C A B C … with more
- * sides), so that drift in the machine's speed (other tenants, thermal state) falls on all alike.
+ * Runs the sides in turn, `opts.rounds` times each, the order reversed every other round
+ * (A B, B A, A B …; A B C, C B A …), so that drift in the machine's speed (other tenants,
+ * thermal state, a system warming up) falls on all alike: in a machine that speeds up through
+ * the run, the side always run second would otherwise win every round.
  */
 export async function interleave<T, K extends string = "braid" | "baseline">(
   opts: BenchOptions,
@@ -32,8 +34,9 @@ export async function interleave<T, K extends string = "braid" | "baseline">(
   const names = Object.keys(sides) as K[];
   const width = Math.max(8, ...names.map((n) => n.length));
   const out = Object.fromEntries(names.map((n) => [n, [] as T[]])) as Interleaved<T, K>;
+  const reversed = [...names].reverse();
   for (let i = 0; i < opts.rounds; i++) {
-    for (const side of names) {
+    for (const side of i % 2 === 0 ? names : reversed) {
       const r = await sides[side]();
       out[side].push(r);
       opts.log(`  ${label} ${i + 1}/${opts.rounds} ${side.padEnd(width)} ${describe(r)}`);
@@ -57,7 +60,7 @@ export function goalText(goal: Goal): string {
 
 /**
  * A result from the per-trial figures of both sides. The ratio is the median of the per-round
- * ratios (each Braid trial over the baseline trial that ran right after it), which cancels slow
+ * ratios (each Braid trial over the baseline trial of the same round), which cancels slow
  * drift in the machine's speed better than the ratio of the two medians.
  */
 export function result(

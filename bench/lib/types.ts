@@ -12,7 +12,7 @@
 export interface BenchOptions {
   /** `BENCH_QUICK=1`: short durations, fewer rounds; for smoke-testing the harness. */
   readonly quick: boolean;
-  /** How many interleaved Braid/baseline pairs to run (A B A B A B …); the median is reported. */
+  /** How many interleaved Braid/baseline pairs to run (A B, B A, A B …); the median is reported. */
   readonly rounds: number;
   /** Progress output (one line per trial). */
   log(message: string): void;

@@ -61,7 +61,8 @@ const DIRECT_WRITE = 1024;
 /**
  * Writes up to this many bytes are copied into the turn's accumulation buffer instead of being
  * queued by reference: a burst of small writes (lines, replies) then costs no allocation per
- * write and leaves the flush a single buffer to hand over.
+ * write and leaves the flush a single buffer to hand over. The turn's first write is kept by
+ * reference until a second one comes, so a lone reply is handed over as it is, uncopied.
  */
 const SMALL_WRITE = 512;
 /** Size of an accumulation buffer: under half of Node's buffer pool, so it is a cheap slice. */
@@ -207,7 +208,10 @@ export class StreamTransport implements ITLSTransport {
       this.socket.write(data, this._completionCallback());
     } else {
       if (n <= SMALL_WRITE) {
-        this._copySmall(data, n);
+        // The only write of the turn (a reply, usually) is sent as it is: copying pays only
+        // once a second small write follows it.
+        if (this._first === null) this._first = data;
+        else this._copySmall(data, n);
       } else {
         if (this._acc !== null) this._sealAcc();
         this._queue(data);
@@ -234,16 +238,35 @@ export class StreamTransport implements ITLSTransport {
     else this._pending.push(chunk);
   }
 
-  /** Copies a small write into the open accumulation buffer, opening one when it is full. */
+  /**
+   * Copies a small write into the open accumulation buffer, opening one when there is none or it
+   * is full. A fresh buffer takes in the last pending chunk too when that is a small write queued
+   * by reference (the turn's first), so a burst of small writes still leaves one buffer.
+   */
   private _copySmall(data: Uint8Array, n: number): void {
     const acc = this._acc;
-    if (acc !== null && this._accUsed + n <= acc.length) {
-      acc.set(data, this._accUsed);
-      this._accUsed += n;
+    if (acc !== null) {
+      if (this._accUsed + n <= acc.length) {
+        acc.set(data, this._accUsed);
+        this._accUsed += n;
+        return;
+      }
+      this._sealAcc();
+    }
+    const fresh = Buffer.allocUnsafe(ACC_SIZE);
+    const pending = this._pending;
+    const last = pending === null ? this._first : (pending[pending.length - 1] as Uint8Array);
+    // A sealed accumulation buffer is never a small first chunk (it was sealed nearly full), so
+    // a small one here is the turn's first write, kept by reference.
+    if (pending === null && last !== null && last.byteLength <= SMALL_WRITE) {
+      const m = last.byteLength;
+      fresh.set(last, 0);
+      fresh.set(data, m);
+      this._first = fresh;
+      this._acc = fresh;
+      this._accUsed = m + n;
       return;
     }
-    if (acc !== null) this._sealAcc();
-    const fresh = Buffer.allocUnsafe(ACC_SIZE);
     fresh.set(data, 0);
     this._queue(fresh);
     this._acc = fresh;

@@ -1,8 +1,8 @@
 /**
- * The write path of StreamTransport: small writes are copied into a per-turn accumulation buffer,
- * medium ones are queued by reference, large ones may go straight to the socket. Whatever the mix
- * and however the writes fall into turns of the event loop, the peer must receive exactly the
- * bytes written, in order.
+ * The write path of StreamTransport: small writes are copied into a per-turn accumulation buffer
+ * (but a lone one, handed over as it is), medium ones are queued by reference, large ones may go
+ * straight to the socket. Whatever the mix and however the writes fall into turns of the event
+ * loop, the peer must receive exactly the bytes written, in order.
  */
 import assert from "node:assert/strict";
 import { once } from "node:events";
@@ -146,5 +146,44 @@ describe("StreamTransport writes", () => {
     assert.equal(reply.toString(), "re:ping;");
     assert.deepEqual(seen.writesAtReturn, [1], "written before the event loop moved on");
     assert.deepEqual(seen.chunks, ["re:ping;"], "one socket write");
+  });
+
+  it("hands a lone small reply to the socket as it is, and copies once a second write follows", async () => {
+    const handed: unknown[] = [];
+    const given: Uint8Array[] = [];
+    class Echo extends Protocol {
+      override connectionMade(): void {
+        const socket = (this.transport as unknown as { socket: Socket }).socket;
+        const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
+        (socket as { write: unknown }).write = (...args: unknown[]) => {
+          handed.push(args[0]);
+          return write(...args);
+        };
+      }
+
+      override dataReceived(data: Uint8Array): void {
+        given.push(data);
+        this.transport!.write(data);
+        if (data.includes(0x2b)) this.transport!.write(Buffer.from("!")); // "+": a second write
+      }
+    }
+    const port = await reactor.listenTCP(
+      0,
+      serverFactory(() => new Echo()),
+      50,
+      "127.0.0.1",
+    );
+    ports.push(port);
+    const socket = netConnect(portOf(port), "127.0.0.1");
+    socket.write("one");
+    const [first] = (await once(socket, "data")) as [Buffer];
+    socket.write("two+");
+    const [second] = (await once(socket, "data")) as [Buffer];
+    socket.end();
+    assert.equal(first.toString(), "one");
+    assert.equal(second.toString(), "two+!");
+    assert.equal(handed.length, 2, "one socket write per reply");
+    assert.equal(handed[0], given[0], "the lone write went to the socket uncopied");
+    assert.notEqual(handed[1], given[1], "two writes were joined into one buffer");
   });
 });
