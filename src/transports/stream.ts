@@ -7,6 +7,8 @@
  *   hands everything to the socket in one `socket.write` (concatenated when small, corked when
  *   large). Writes made inside the protocol's `dataReceived` are flushed when it returns instead.
  *   A large write with nothing pending goes straight to the socket.
+ * - Small writes are copied into one scratch buffer that plain transports share and reuse while
+ *   the kernel takes each write at once (see `scratch.ts`); a lone write is handed over as it is.
  * - No per-connection or per-chunk closures: socket listeners are module-level functions that
  *   find their transport through a symbol-keyed property of the socket. The pending list is
  *   allocated on the first write; an idle transport is a handful of fields.
@@ -39,6 +41,7 @@ import type { ITLSTransport, TLSClientOptions, TLSServerOptions } from "../react
 import type { IDelayedCall, IReactorTime } from "../time/interfaces.js";
 import { queueFlush } from "./flushqueue.js";
 import { attach, detach, type OwnedSocket } from "./listeners.js";
+import { holdsScratch, releaseScratch, takeScratch } from "./scratch.js";
 import { clientTLSOptions, isTLSError, wrapClientSocket, wrapServerSocket } from "./tls.js";
 
 const tcpLog = new Logger("braid.tcp");
@@ -246,14 +249,18 @@ export class StreamTransport implements ITLSTransport {
   private _copySmall(data: Uint8Array, n: number): void {
     const acc = this._acc;
     if (acc !== null) {
-      if (this._accUsed + n <= acc.length) {
-        acc.set(data, this._accUsed);
-        this._accUsed += n;
+      const used = this._accUsed;
+      if (used + n <= acc.length) {
+        // A delimiter or a tiny field: cheaper by hand than through `set`.
+        if (n <= 4) for (let i = 0; i < n; i++) acc[used + i] = data[i] as number;
+        else acc.set(data, used);
+        this._accUsed = used + n;
         return;
       }
       this._sealAcc();
     }
-    const fresh = Buffer.allocUnsafe(ACC_SIZE);
+    const fresh =
+      ((this._flags & TLS) === 0 ? takeScratch(this) : null) ?? Buffer.allocUnsafe(ACC_SIZE);
     const pending = this._pending;
     const last = pending === null ? this._first : (pending[pending.length - 1] as Uint8Array);
     // A sealed accumulation buffer is never a small first chunk (it was sealed nearly full), so
@@ -322,10 +329,12 @@ export class StreamTransport implements ITLSTransport {
     this._pending = null;
     this._acc = null;
     this._pendingBytes = 0;
+    let copied = false;
     if (pending === null) {
       socket.write(first, cb);
     } else if (bytes <= COALESCE_LIMIT) {
       socket.write(Buffer.concat(pending, bytes), cb);
+      copied = true;
     } else {
       const last = pending.length - 1;
       socket.cork();
@@ -333,6 +342,9 @@ export class StreamTransport implements ITLSTransport {
       socket.write(pending[last] as Uint8Array, cb);
       socket.uncork();
     }
+    // The socket references what it wrote until the write completes: unless it completed
+    // within the call (nothing left queued), the scratch buffer is now the socket's.
+    if (holdsScratch(this)) releaseScratch(this, !copied && socket.writableLength !== 0);
   }
 
   // --- ITransport: closing -----------------------------------------------------------------
@@ -401,6 +413,7 @@ export class StreamTransport implements ITLSTransport {
     this._pending = null;
     this._acc = null;
     this._pendingBytes = 0;
+    releaseScratch(this, false);
     this.socket.destroy();
   }
 
@@ -770,6 +783,7 @@ export class StreamTransport implements ITLSTransport {
     this._pending = null;
     this._acc = null;
     this._pendingBytes = 0;
+    releaseScratch(this, false);
     const linger = this._linger;
     if (linger !== null) {
       this._linger = null;

@@ -11,7 +11,7 @@ import { after, describe, it } from "node:test";
 import fc from "fast-check";
 import { Protocol } from "../../src/protocol/protocol.js";
 import type { IListeningPort } from "../../src/reactor/interfaces.js";
-import { newReactor, patterned, portOf, serverFactory } from "./helpers.js";
+import { newReactor, patterned, portOf, serverFactory, sleep, waitFor } from "./helpers.js";
 
 const reactor = newReactor();
 
@@ -185,5 +185,52 @@ describe("StreamTransport writes", () => {
     assert.equal(handed.length, 2, "one socket write per reply");
     assert.equal(handed[0], given[0], "the lone write went to the socket uncopied");
     assert.notEqual(handed[1], given[1], "two writes were joined into one buffer");
+  });
+
+  it("never lets a connection's writes overwrite bytes another socket still holds", {
+    timeout: 30_000,
+  }, async () => {
+    // Small writes are copied into a scratch buffer shared by all connections. When a socket
+    // cannot take a write at once it keeps referencing those bytes, and the buffer must not be
+    // reused for the next connection's writes.
+    const made: Protocol[] = [];
+    const port = await reactor.listenTCP(
+      0,
+      serverFactory(() => {
+        const p = new Protocol();
+        made.push(p);
+        return p;
+      }),
+      50,
+      "127.0.0.1",
+    );
+    ports.push(port);
+    const slow = netConnect(portOf(port), "127.0.0.1");
+    slow.pause(); // reads nothing yet: the server's writes back up
+    await waitFor(() => made.length === 1, 5000, "the first connection");
+    const fast = netConnect(portOf(port), "127.0.0.1");
+    await waitFor(() => made.length === 2, 5000, "the second connection");
+    const [a, b] = made as [Protocol, Protocol];
+    const bulk = patterned(8 * 2 ** 20, 7);
+    a.transport!.write(bulk);
+    await waitFor(() => a.transport!.getWriteBufferSize() > 0, 5000, "a backed-up socket");
+    const tailA = [Buffer.alloc(100, "a"), Buffer.alloc(100, "A")];
+    for (const chunk of tailA) a.transport!.write(chunk); // two small writes: copied
+    await sleep(5); // flushed: the slow socket holds them
+    const fastGot: Buffer[] = [];
+    fast.on("data", (d: Buffer) => fastGot.push(d));
+    for (const chunk of [Buffer.alloc(100, "b"), Buffer.alloc(100, "B")]) b.transport!.write(chunk);
+    await waitFor(() => Buffer.concat(fastGot).length === 200, 5000, "the fast reply");
+    const slowGot: Buffer[] = [];
+    slow.on("data", (d: Buffer) => slowGot.push(d));
+    slow.resume();
+    const expected = Buffer.concat([bulk, ...tailA]);
+    await waitFor(() => Buffer.concat(slowGot).length >= expected.length, 20_000, "the slow reply");
+    slow.destroy();
+    fast.destroy();
+    assert.equal(Buffer.concat(fastGot).toString(), "b".repeat(100) + "B".repeat(100));
+    const got = Buffer.concat(slowGot);
+    assert.equal(got.subarray(bulk.length).toString(), "a".repeat(100) + "A".repeat(100));
+    assert.ok(got.equals(expected), "the slow connection received every byte intact");
   });
 });
