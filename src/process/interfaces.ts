@@ -170,8 +170,8 @@ export interface IProcessTransport extends IConsumer<Uint8Array>, IPushProducer 
   getWriteBufferSize(): number;
 
   /**
-   * Sets the flow-control marks of the stdin pipe for a registered push producer (defaults
-   * 64 KiB and a quarter of `high`).
+   * Sets the flow-control marks of the stdin pipe for a registered push producer, as
+   * `ITransport.setWriteBufferLimits` does (see `checkWriteBufferLimits` for the defaults).
    *
    * @throws RangeError when `low > high` or either is negative.
    */

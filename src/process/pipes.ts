@@ -19,9 +19,9 @@
  */
 
 import type { Socket } from "node:net";
-import { InvalidStateError } from "../errors/errors.js";
 import { Logger } from "../logger/logger.js";
 import type { IPullProducer, IPushProducer } from "../producers/interfaces.js";
+import { ProducerRegistration } from "../producers/registration.js";
 import { queueFlush } from "../transports/flushqueue.js";
 
 /** The logger of the process area (namespace `"braid.process"`). @internal */
@@ -31,8 +31,6 @@ export const log = new Logger("braid.process");
 const COALESCE_LIMIT = 64 * 1024;
 /** A write at least this big, with nothing pending, goes straight to the socket. */
 const DIRECT_WRITE = 16 * 1024;
-/** Default high-water mark for a registered push producer. */
-export const DEFAULT_HIGH = 64 * 1024;
 
 /**
  * What the process transport asks of one of the parent's ends (a pipe here, or the terminal of
@@ -76,8 +74,6 @@ const W_LOST = 1 << 0; // 'close' seen
 const W_DISCONNECTING = 1 << 1; // loseConnection called
 const W_ENDED = 1 << 2; // socket.end() called
 const W_FLUSH_QUEUED = 1 << 3;
-const W_STREAMING = 1 << 4; // registered producer is a push producer
-const W_PRODUCER_PAUSED = 1 << 5;
 
 /** The parent's end of a pipe the child reads from. */
 export class PipeWriter implements WriteChannel {
@@ -90,9 +86,7 @@ export class PipeWriter implements WriteChannel {
   private _first: Uint8Array | null = null;
   private _pending: Uint8Array[] | null = null;
   private _pendingBytes = 0;
-  private _producer: IPushProducer | IPullProducer | null = null;
-  private _high = DEFAULT_HIGH;
-  private _low = DEFAULT_HIGH / 4;
+  private readonly _flow = new ProducerRegistration(log);
   private _writeDone: ((err?: Error | null) => void) | null = null;
 
   constructor(owner: PipeOwner, fd: number, socket: Socket) {
@@ -121,7 +115,7 @@ export class PipeWriter implements WriteChannel {
     const n = data.byteLength;
     if (n === 0) return;
     if (this._pendingBytes === 0 && n >= DIRECT_WRITE) {
-      this.socket.write(data, this._producer !== null ? this._writeCallback() : undefined);
+      this.socket.write(data, this._flow.producer !== null ? this._writeCallback() : undefined);
     } else {
       const first = this._first;
       if (first === null) this._first = data;
@@ -133,7 +127,7 @@ export class PipeWriter implements WriteChannel {
         queueFlush(this);
       }
     }
-    if ((f & (W_STREAMING | W_PRODUCER_PAUSED)) === W_STREAMING) this._checkHigh();
+    if (this._flow.watching) this._flow.written(this._pendingBytes + this.socket.writableLength);
   }
 
   /** Bytes queued and not yet handed to the operating system. */
@@ -143,15 +137,8 @@ export class PipeWriter implements WriteChannel {
   }
 
   /** See `IProcessTransport.setWriteBufferLimits`. */
-  setWriteBufferLimits(high: number = DEFAULT_HIGH, low?: number): void {
-    const lo = low ?? Math.floor(high / 4);
-    if (!(high >= 0) || !(lo >= 0) || lo > high) {
-      throw new RangeError(`Invalid write buffer limits: high=${high}, low=${lo}`);
-    }
-    this._high = high;
-    this._low = lo;
-    if ((this._flags & (W_STREAMING | W_PRODUCER_PAUSED)) === W_STREAMING) this._checkHigh();
-    else this._checkProducer(false);
+  setWriteBufferLimits(high?: number, low?: number): void {
+    this._flow.setLimits(high, low, this.getWriteBufferSize());
   }
 
   /** @internal called from the flush queue. */
@@ -166,7 +153,7 @@ export class PipeWriter implements WriteChannel {
     const pending = this._pending;
     const socket = this.socket;
     const bytes = this._pendingBytes;
-    const cb = this._producer !== null ? this._writeCallback() : undefined;
+    const cb = this._flow.producer !== null ? this._writeCallback() : undefined;
     this._first = null;
     this._pending = null;
     this._pendingBytes = 0;
@@ -191,7 +178,7 @@ export class PipeWriter implements WriteChannel {
     const f = this._flags;
     if (f & (W_LOST | W_DISCONNECTING)) return;
     this._flags = f | W_DISCONNECTING;
-    if (this._producer === null) this._end();
+    if (this._flow.producer === null) this._end();
   }
 
   private _end(): void {
@@ -213,56 +200,24 @@ export class PipeWriter implements WriteChannel {
 
   /** See `IConsumer.registerProducer`; on a lost pipe the producer is stopped at once. */
   registerProducer(producer: IPushProducer | IPullProducer, streaming: boolean): void {
-    if (this._producer !== null) {
-      throw new InvalidStateError(
-        "Cannot register a producer: one is already registered on this process's stdin",
-      );
-    }
-    if (this._flags & W_LOST) {
-      callProducer(producer, "stopProducing");
-      return;
-    }
-    this._producer = producer;
-    if (streaming) {
-      this._flags |= W_STREAMING;
-      this._checkHigh();
-    } else {
-      this._flags &= ~W_STREAMING;
-      callProducer(producer, "resumeProducing");
-    }
+    this._flow.register(
+      producer,
+      streaming,
+      this.getWriteBufferSize(),
+      (this._flags & W_LOST) !== 0,
+      "this process's stdin",
+    );
   }
 
   /** See `IConsumer.unregisterProducer`. */
   unregisterProducer(): void {
-    if (this._producer === null) return;
-    this._producer = null;
-    const f = this._flags & ~(W_STREAMING | W_PRODUCER_PAUSED);
-    this._flags = f;
-    if ((f & (W_DISCONNECTING | W_LOST)) === W_DISCONNECTING) this._end();
-  }
-
-  private _checkHigh(): void {
-    const p = this._producer;
-    if (p === null || this._flags & W_LOST) return;
-    if (this._pendingBytes + this.socket.writableLength > this._high) {
-      this._flags |= W_PRODUCER_PAUSED;
-      callProducer(p, "pauseProducing");
-    }
+    if (!this._flow.unregister()) return;
+    if ((this._flags & (W_DISCONNECTING | W_LOST)) === W_DISCONNECTING) this._end();
   }
 
   private _checkProducer(pull: boolean): void {
-    const p = this._producer;
-    const f = this._flags;
-    if (p === null || f & W_LOST) return;
-    const buffered = this._pendingBytes + this.socket.writableLength;
-    if (f & W_STREAMING) {
-      if (f & W_PRODUCER_PAUSED && buffered <= this._low) {
-        this._flags = f & ~W_PRODUCER_PAUSED;
-        callProducer(p, "resumeProducing");
-      }
-    } else if (pull && buffered === 0) {
-      callProducer(p, "resumeProducing");
-    }
+    if (this._flags & W_LOST) return;
+    this._flow.drained(this._pendingBytes + this.socket.writableLength, pull);
   }
 
   private _writeCallback(): (err?: Error | null) => void {
@@ -281,11 +236,7 @@ export class PipeWriter implements WriteChannel {
     this._first = null;
     this._pending = null;
     this._pendingBytes = 0;
-    const producer = this._producer;
-    if (producer !== null) {
-      this._producer = null;
-      callProducer(producer, "stopProducing");
-    }
+    this._flow.stop();
     this._owner._pipeLost(this.fd);
   }
 }
@@ -391,18 +342,6 @@ export class PipeReader implements Channel {
     this._flags |= R_LOST;
     this._held = null;
     this._owner._pipeLost(this.fd);
-  }
-}
-
-/** Calls a producer's method, logging (never propagating) what it throws. */
-export function callProducer(
-  p: IPushProducer | IPullProducer,
-  method: "pauseProducing" | "resumeProducing" | "stopProducing",
-): void {
-  try {
-    (p as IPushProducer)[method]();
-  } catch (e) {
-    log.failure("Producer's {method} failed", e, { method });
   }
 }
 

@@ -7,10 +7,10 @@
  * @internal
  */
 
-import { InvalidStateError } from "../errors/errors.js";
 import type { IPullProducer, IPushProducer } from "../producers/interfaces.js";
+import { ProducerRegistration } from "../producers/registration.js";
 import { queueFlush } from "../transports/flushqueue.js";
-import { callProducer, DEFAULT_HIGH, type PipeOwner, type WriteChannel } from "./pipes.js";
+import { log, type PipeOwner, type WriteChannel } from "./pipes.js";
 
 /** The part of node-pty's `IPty` Braid uses (kept structural so Braid's types need no node-pty). */
 export interface PTYHandle {
@@ -38,10 +38,8 @@ export const PTY_FD = 1;
 const C_LOST = 1 << 0; // the terminal is closed (or aborted)
 const C_CLOSING = 1 << 1; // loseConnection called: writes dropped, hang up once flushed
 const C_FLUSH_QUEUED = 1 << 2;
-const C_STREAMING = 1 << 3; // registered producer is a push producer
-const C_PRODUCER_PAUSED = 1 << 4;
-const C_PAUSED = 1 << 5; // reading paused
-const C_CLOSE_HELD = 1 << 6; // the terminal closed while held chunks wait for resume
+const C_PAUSED = 1 << 3; // reading paused
+const C_CLOSE_HELD = 1 << 4; // the terminal closed while held chunks wait for resume
 
 /**
  * The parent's side of a pseudo-terminal: one channel both read (what the child writes, delivered
@@ -62,9 +60,7 @@ export class PTYChannel implements WriteChannel {
   private _flags = 0;
   private _pending: Uint8Array[] = [];
   private _pendingBytes = 0;
-  private _producer: IPushProducer | IPullProducer | null = null;
-  private _high = DEFAULT_HIGH;
-  private _low = DEFAULT_HIGH / 4;
+  private readonly _flow = new ProducerRegistration(log);
   private _pull: ReturnType<typeof setImmediate> | null = null;
   /** Chunks that arrived while paused. */
   private _held: Buffer[] | null = null;
@@ -92,7 +88,7 @@ export class PTYChannel implements WriteChannel {
       this._flags = f | C_FLUSH_QUEUED;
       queueFlush(this);
     }
-    if ((f & (C_STREAMING | C_PRODUCER_PAUSED)) === C_STREAMING) this._checkHigh();
+    if (this._flow.watching) this._flow.written(this._pendingBytes);
   }
 
   /** Bytes written this turn, not yet handed to node-pty. */
@@ -101,15 +97,8 @@ export class PTYChannel implements WriteChannel {
   }
 
   /** See `IProcessTransport.setWriteBufferLimits`. */
-  setWriteBufferLimits(high: number = DEFAULT_HIGH, low?: number): void {
-    const lo = low ?? Math.floor(high / 4);
-    if (!(high >= 0) || !(lo >= 0) || lo > high) {
-      throw new RangeError(`Invalid write buffer limits: high=${high}, low=${lo}`);
-    }
-    this._high = high;
-    this._low = lo;
-    if ((this._flags & (C_STREAMING | C_PRODUCER_PAUSED)) === C_STREAMING) this._checkHigh();
-    else this._checkProducer();
+  setWriteBufferLimits(high?: number, low?: number): void {
+    this._flow.setLimits(high, low, this.getWriteBufferSize());
   }
 
   /** @internal called from the flush queue. */
@@ -117,7 +106,7 @@ export class PTYChannel implements WriteChannel {
     this._flags &= ~C_FLUSH_QUEUED;
     this._flush();
     this._checkProducer();
-    if ((this._flags & (C_CLOSING | C_LOST)) === C_CLOSING && this._producer === null) {
+    if ((this._flags & (C_CLOSING | C_LOST)) === C_CLOSING && this._flow.producer === null) {
       this._hangUp();
     }
   }
@@ -137,30 +126,18 @@ export class PTYChannel implements WriteChannel {
 
   /** See `IConsumer.registerProducer`; on a closed terminal the producer is stopped at once. */
   registerProducer(producer: IPushProducer | IPullProducer, streaming: boolean): void {
-    if (this._producer !== null) {
-      throw new InvalidStateError(
-        "Cannot register a producer: one is already registered on this process's terminal",
-      );
-    }
-    if (this._flags & C_LOST) {
-      callProducer(producer, "stopProducing");
-      return;
-    }
-    this._producer = producer;
-    if (streaming) {
-      this._flags |= C_STREAMING;
-      this._checkHigh();
-    } else {
-      this._flags &= ~C_STREAMING;
-      callProducer(producer, "resumeProducing");
-    }
+    this._flow.register(
+      producer,
+      streaming,
+      this.getWriteBufferSize(),
+      (this._flags & C_LOST) !== 0,
+      "this process's terminal",
+    );
   }
 
   /** See `IConsumer.unregisterProducer`; a pending `loseConnection` then proceeds. */
   unregisterProducer(): void {
-    if (this._producer === null) return;
-    this._producer = null;
-    this._flags &= ~(C_STREAMING | C_PRODUCER_PAUSED);
+    if (!this._flow.unregister()) return;
     this._cancelPull();
     if ((this._flags & (C_CLOSING | C_LOST)) === C_CLOSING) {
       this._flush();
@@ -168,32 +145,19 @@ export class PTYChannel implements WriteChannel {
     }
   }
 
-  private _checkHigh(): void {
-    const p = this._producer;
-    if (p === null || this._flags & C_LOST) return;
-    if (this._pendingBytes > this._high) {
-      this._flags |= C_PRODUCER_PAUSED;
-      callProducer(p, "pauseProducing");
-    }
-  }
-
-  /** After a flush: resumes a paused push producer, asks a pull producer for more next turn. */
+  /**
+   * After a flush: resumes a paused push producer; asks a pull producer for more on the next
+   * turn (node-pty reports no write completions, so this lets I/O run in between).
+   */
   private _checkProducer(): void {
-    const p = this._producer;
-    const f = this._flags;
-    if (p === null || f & C_LOST || this._pendingBytes > this._low) return;
-    if (f & C_STREAMING) {
-      if (f & C_PRODUCER_PAUSED) {
-        this._flags = f & ~C_PRODUCER_PAUSED;
-        callProducer(p, "resumeProducing");
-      }
+    const flow = this._flow;
+    if (flow.producer === null || this._flags & C_LOST) return;
+    if (flow.streaming) {
+      flow.drained(this._pendingBytes, false);
     } else if (this._pull === null && this._pendingBytes === 0) {
       this._pull = setImmediate(() => {
         this._pull = null;
-        const q = this._producer;
-        if (q !== null && (this._flags & C_LOST) === 0 && this._pendingBytes === 0) {
-          callProducer(q, "resumeProducing");
-        }
+        if ((this._flags & C_LOST) === 0) this._flow.drained(this._pendingBytes, true);
       });
     }
   }
@@ -257,7 +221,7 @@ export class PTYChannel implements WriteChannel {
     const f = this._flags;
     if (f & (C_LOST | C_CLOSING)) return;
     this._flags = f | C_CLOSING;
-    if (this._producer === null && (f & C_FLUSH_QUEUED) === 0) this._hangUp();
+    if (this._flow.producer === null && (f & C_FLUSH_QUEUED) === 0) this._hangUp();
   }
 
   private _hangUp(): void {
@@ -306,11 +270,7 @@ export class PTYChannel implements WriteChannel {
     this._pending = [];
     this._pendingBytes = 0;
     this._cancelPull();
-    const producer = this._producer;
-    if (producer !== null) {
-      this._producer = null;
-      callProducer(producer, "stopProducing");
-    }
+    this._flow.stop();
     this._owner._pipeLost(PTY_FD);
   }
 }

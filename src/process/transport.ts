@@ -23,6 +23,7 @@ import {
   ProcessTerminated,
 } from "../errors/process.js";
 import type { IPullProducer, IPushProducer } from "../producers/interfaces.js";
+import { callProducer, checkWriteBufferLimits } from "../producers/registration.js";
 import type { IReactorInternals, ShutdownConnection } from "../reactor/internals.js";
 import {
   type IProcessProtocol,
@@ -32,8 +33,6 @@ import {
 } from "./interfaces.js";
 import {
   type Channel,
-  callProducer,
-  DEFAULT_HIGH,
   log,
   type PipeOwner,
   PipeReader,
@@ -203,11 +202,7 @@ export class ProcessTransport implements IProcessTransport, PipeOwner {
       stdin.setWriteBufferLimits(high, low);
       return;
     }
-    const hi = high ?? DEFAULT_HIGH;
-    const lo = low ?? Math.floor(hi / 4);
-    if (!(hi >= 0) || !(lo >= 0) || lo > hi) {
-      throw new RangeError(`Invalid write buffer limits: high=${hi}, low=${lo}`);
-    }
+    checkWriteBufferLimits(high, low); // nothing to pace, but bad marks are still an error
   }
 
   // --- IConsumer (stdin) -----------------------------------------------------------------------
@@ -224,7 +219,7 @@ export class ProcessTransport implements IProcessTransport, PipeOwner {
   registerProducer(producer: IPushProducer | IPullProducer, streaming: boolean): void {
     const stdin = this._stdin;
     if (stdin !== null) stdin.registerProducer(producer, streaming);
-    else callProducer(producer, "stopProducing");
+    else callProducer(producer, "stopProducing", log);
   }
 
   /** Unregisters the producer of the child's stdin. */

@@ -65,6 +65,14 @@ export {
   type StageSummary,
 } from "./pipeline.js";
 export {
+  callProducer,
+  checkWriteBufferLimits,
+  DEFAULT_HIGH_WATER,
+  type ProducerMethod,
+  ProducerRegistration,
+  type WriteBufferLimits,
+} from "./registration.js";
+export {
   batch,
   CollectingSink,
   collect,

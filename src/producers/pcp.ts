@@ -24,10 +24,8 @@
  */
 
 import { InvalidStateError } from "../errors/errors.js";
-import { Logger } from "../logger/logger.js";
 import type { IConsumer, IPullProducer, IPushProducer } from "./interfaces.js";
-
-const log = new Logger("braid.producers");
+import { callProducer } from "./registration.js";
 
 /** Twisted's `2**2**2**2`: 64 KiB. */
 const DEFAULT_BUFFER_SIZE = 64 * 1024;
@@ -56,19 +54,6 @@ function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
     at += c.byteLength;
   }
   return out;
-}
-
-type ProducerMethod = "pauseProducing" | "resumeProducing" | "stopProducing";
-
-/** Calls `p[method]()` if it has one, logging what it throws. */
-function callProducer(p: IPushProducer | IPullProducer, method: ProducerMethod): void {
-  const f = (p as Partial<IPushProducer>)[method];
-  if (typeof f !== "function") return;
-  try {
-    f.call(p);
-  } catch (e) {
-    log.failure("Producer's {method} failed", e, { method });
-  }
 }
 
 /**

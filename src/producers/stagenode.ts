@@ -21,6 +21,7 @@ import { PipelineStoppedError } from "../errors/pipeline.js";
 import { Logger } from "../logger/logger.js";
 import type { IConsumer, IPullProducer, IPushProducer } from "./interfaces.js";
 import type { IFinishableConsumer, Push, Stage } from "./pipeline.js";
+import { callProducer as callProducerOf, type ProducerMethod } from "./registration.js";
 
 const log = new Logger("braid.pipeline");
 
@@ -54,16 +55,9 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
   );
 }
 
-/** Calls a producer's method, logging (never propagating) what it throws. */
-export function callProducer(
-  p: IPushProducer | IPullProducer,
-  method: "pauseProducing" | "resumeProducing" | "stopProducing",
-): void {
-  try {
-    (p as IPushProducer)[method]();
-  } catch (e) {
-    log.failure("Producer's {method} failed", e, { method });
-  }
+/** {@link callProducerOf}, logging to the pipeline's logger. */
+export function callProducer(p: IPushProducer | IPullProducer, method: ProducerMethod): void {
+  callProducerOf(p, method, log);
 }
 
 /** The outputs of one item whose transform is in flight. */

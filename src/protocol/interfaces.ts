@@ -59,8 +59,9 @@ export interface ITransport extends IConsumer<Uint8Array>, IPushProducer {
 
   /**
    * Sets the flow-control marks for a registered push producer: it is paused when queued bytes
-   * exceed `high` and resumed when they fall to `low` or below (defaults 64 KiB and 16 KiB; `low`
-   * defaults to a quarter of `high`).
+   * exceed `high` and resumed when they fall to `low` or below. `high` defaults to 64 KiB, or to
+   * four times `low` when only that is given and it is more; `low` defaults to a quarter of
+   * `high`. (As asyncio's `set_write_buffer_limits`, but never under 64 KiB by default.)
    *
    * @throws RangeError when `low > high` or either is negative.
    */

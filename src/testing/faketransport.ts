@@ -8,18 +8,15 @@
 
 import { InvalidStateError } from "../errors/errors.js";
 import { Failure } from "../errors/failure.js";
-import { Logger } from "../logger/logger.js";
 import type { IPullProducer, IPushProducer } from "../producers/interfaces.js";
+import {
+  callProducer,
+  checkWriteBufferLimits,
+  type WriteBufferLimits,
+} from "../producers/registration.js";
 import type { Address } from "../protocol/address.js";
 import type { IProtocol, ITCPTransport } from "../protocol/interfaces.js";
-import {
-  checkBytes,
-  checkWriteBufferLimits,
-  concatBytes,
-  type WriteBufferLimits,
-} from "./stringtransport.js";
-
-const log = new Logger("braid.testing");
+import { checkBytes, concatBytes } from "./stringtransport.js";
 
 /** Options of a {@link FakeTransport}. */
 export interface FakeTransportOptions {
@@ -322,17 +319,5 @@ export class FakeTransport implements ITCPTransport {
       this.producerPaused = true;
       callProducer(this.producer as IPushProducer, "pauseProducing");
     }
-  }
-}
-
-/** Calls a producer method, logging what it throws (the producer contract). */
-function callProducer(
-  producer: IPushProducer | IPullProducer,
-  method: "pauseProducing" | "resumeProducing" | "stopProducing",
-): void {
-  try {
-    (producer as IPushProducer)[method]();
-  } catch (e) {
-    log.failure("Error in {method} of a producer", e, { method }, "error");
   }
 }

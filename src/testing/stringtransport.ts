@@ -13,13 +13,18 @@ import { ConnectionAborted, ConnectionDone, InvalidStateError } from "../errors/
 import { Failure } from "../errors/failure.js";
 import { Logger } from "../logger/logger.js";
 import type { IPullProducer, IPushProducer } from "../producers/interfaces.js";
+import { checkWriteBufferLimits, type WriteBufferLimits } from "../producers/registration.js";
 import { type Address, IPv4Address } from "../protocol/address.js";
 import type { IProtocol, ITCPTransport } from "../protocol/interfaces.js";
 
 const log = new Logger("braid.testing");
 
-/** The default high-water mark of a transport's write buffer, in bytes (64 KiB). */
-export const DEFAULT_HIGH_WATER = 64 * 1024;
+// Shared with the real transports; re-exported here, where test code has always found them.
+export {
+  checkWriteBufferLimits,
+  DEFAULT_HIGH_WATER,
+  type WriteBufferLimits,
+} from "../producers/registration.js";
 
 /** The state of a transport seen as a push producer of what it reads. */
 export type ProducerState = "producing" | "paused" | "stopped";
@@ -30,29 +35,6 @@ export interface StringTransportOptions {
   hostAddress?: Address;
   /** What `getPeer()` returns (default `127.0.0.2:54321` over TCP). */
   peerAddress?: Address;
-}
-
-/** The high and low write-buffer marks, as validated by `setWriteBufferLimits`. */
-export interface WriteBufferLimits {
-  readonly high: number;
-  readonly low: number;
-}
-
-/**
- * Validates and fills in write-buffer marks as `ITransport.setWriteBufferLimits` describes them.
- *
- * @internal
- * @throws RangeError when a mark is negative or not a number, or `low > high`.
- */
-export function checkWriteBufferLimits(high?: number, low?: number): WriteBufferLimits {
-  const h =
-    high ?? (low !== undefined ? Math.max(DEFAULT_HIGH_WATER, 4 * low) : DEFAULT_HIGH_WATER);
-  const l = low ?? Math.floor(h / 4);
-  if (!(h >= 0) || !(l >= 0)) {
-    throw new RangeError(`write buffer limits must be non-negative numbers (high=${h}, low=${l})`);
-  }
-  if (l > h) throw new RangeError(`write buffer low mark ${l} is above the high mark ${h}`);
-  return { high: h, low: l };
 }
 
 /**

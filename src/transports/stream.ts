@@ -35,6 +35,7 @@ import {
 import { Failure } from "../errors/failure.js";
 import { Logger } from "../logger/logger.js";
 import type { IPullProducer, IPushProducer } from "../producers/interfaces.js";
+import { ProducerRegistration } from "../producers/registration.js";
 import { type Address, IPv4Address, ipAddress, UNIXAddress } from "../protocol/address.js";
 import { type IProtocol, isHalfCloseable } from "../protocol/interfaces.js";
 import type { ITLSTransport, TLSClientOptions, TLSServerOptions } from "../reactor/interfaces.js";
@@ -70,8 +71,6 @@ const DIRECT_WRITE = 1024;
 const SMALL_WRITE = 512;
 /** Size of an accumulation buffer: under half of Node's buffer pool, so it is a cheap slice. */
 const ACC_SIZE = 2048;
-/** Default high-water mark for a registered push producer. */
-const DEFAULT_HIGH = 64 * 1024;
 const EMPTY = Buffer.alloc(0);
 
 // State bits, kept in one number so that an idle transport stays small.
@@ -79,8 +78,6 @@ const LOST = 1 << 0; // connectionLost delivered (or being delivered)
 const DISCONNECTING = 1 << 1; // loseConnection called
 const WRITE_CLOSED = 1 << 2; // socket.end() called (or will be, after a TLS upgrade)
 const READ_PAUSED = 1 << 3; // pauseProducing: not reading
-const PRODUCER_PAUSED = 1 << 4; // we paused the registered push producer
-const STREAMING = 1 << 5; // the registered producer is a push producer
 const FLUSH_QUEUED = 1 << 6; // on the flush queue
 const TLS = 1 << 7; // TLS started on this connection
 const SECURE = 1 << 8; // TLS handshake completed
@@ -152,9 +149,8 @@ export class StreamTransport implements ITLSTransport {
   private _acc: Buffer | null = null;
   private _accUsed = 0;
   private _pendingBytes = 0;
-  private _producer: IPushProducer | IPullProducer | null = null;
-  private _high = DEFAULT_HIGH;
-  private _low = DEFAULT_HIGH / 4;
+  /** The registered producer and the write-buffer marks: made on first need. */
+  private _flow: ProducerRegistration | null = null;
   private _reason: Error | null = null;
   private _peer: Address | null;
   private _host: Address | null = null;
@@ -225,7 +221,8 @@ export class StreamTransport implements ITLSTransport {
         queueFlush(this);
       }
     }
-    if ((f & (STREAMING | PRODUCER_PAUSED)) === STREAMING) this._checkHigh();
+    const flow = this._flow;
+    if (flow?.watching) flow.written(this._pendingBytes + this.socket.writableLength);
   }
 
   /** {@inheritDoc ITransport.writeSequence} */
@@ -298,15 +295,12 @@ export class StreamTransport implements ITLSTransport {
   }
 
   /** {@inheritDoc ITransport.setWriteBufferLimits} */
-  setWriteBufferLimits(high: number = DEFAULT_HIGH, low?: number): void {
-    const lo = low ?? Math.floor(high / 4);
-    if (!(high >= 0) || !(lo >= 0) || lo > high) {
-      throw new RangeError(`Invalid write buffer limits: high=${high}, low=${lo}`);
-    }
-    this._high = high;
-    this._low = lo;
-    if ((this._flags & (STREAMING | PRODUCER_PAUSED)) === STREAMING) this._checkHigh();
-    else this._checkProducer(false);
+  setWriteBufferLimits(high?: number, low?: number): void {
+    this._producerFlow().setLimits(high, low, this.getWriteBufferSize());
+  }
+
+  private _producerFlow(): ProducerRegistration {
+    return (this._flow ??= new ProducerRegistration(this._log()));
   }
 
   /** @internal called from the flush queue. */
@@ -364,7 +358,7 @@ export class StreamTransport implements ITLSTransport {
     const f = this._flags;
     if (f & (LOST | DISCONNECTING)) return;
     this._flags = f | DISCONNECTING;
-    if (this._producer === null) this._closeWrite(true);
+    if (this._flow?.producer == null) this._closeWrite(true);
   }
 
   /** {@inheritDoc ITCPTransport.loseWriteConnection} */
@@ -487,42 +481,20 @@ export class StreamTransport implements ITLSTransport {
   registerProducer(producer: IPullProducer, streaming: false): void;
   registerProducer(producer: IPushProducer | IPullProducer, streaming: boolean): void;
   registerProducer(producer: IPushProducer | IPullProducer, streaming: boolean): void {
-    if (this._producer !== null) {
-      throw new InvalidStateError(
-        "Cannot register a producer: one is already registered on this transport",
-      );
-    }
-    if (this._flags & LOST) {
-      this._callProducer(producer, "stopProducing");
-      return;
-    }
-    this._producer = producer;
-    if (streaming) {
-      this._flags |= STREAMING;
-      this._checkHigh();
-    } else {
-      this._flags &= ~STREAMING;
-      this._callProducer(producer, "resumeProducing");
-    }
+    const lost = (this._flags & LOST) !== 0;
+    this._producerFlow().register(
+      producer,
+      streaming,
+      lost ? 0 : this._pendingBytes + this.socket.writableLength,
+      lost,
+      "this transport",
+    );
   }
 
   /** {@inheritDoc IConsumer.unregisterProducer} */
   unregisterProducer(): void {
-    if (this._producer === null) return;
-    this._producer = null;
-    const f = this._flags & ~(STREAMING | PRODUCER_PAUSED);
-    this._flags = f;
-    if ((f & (DISCONNECTING | LOST)) === DISCONNECTING) this._closeWrite(true);
-  }
-
-  /** Pauses the push producer when the buffer is above the high-water mark. */
-  private _checkHigh(): void {
-    const p = this._producer;
-    if (p === null || this._flags & LOST) return;
-    if (this._pendingBytes + this.socket.writableLength > this._high) {
-      this._flags |= PRODUCER_PAUSED;
-      this._callProducer(p, "pauseProducing");
-    }
+    if (this._flow?.unregister() !== true) return;
+    if ((this._flags & (DISCONNECTING | LOST)) === DISCONNECTING) this._closeWrite(true);
   }
 
   /**
@@ -532,18 +504,9 @@ export class StreamTransport implements ITLSTransport {
    * @internal
    */
   _checkProducer(pull: boolean): void {
-    const p = this._producer;
-    const f = this._flags;
-    if (p === null || f & LOST) return;
-    const buffered = this._pendingBytes + this.socket.writableLength;
-    if (f & STREAMING) {
-      if (f & PRODUCER_PAUSED && buffered <= this._low) {
-        this._flags = f & ~PRODUCER_PAUSED;
-        this._callProducer(p, "resumeProducing");
-      }
-    } else if (pull && buffered === 0) {
-      this._callProducer(p, "resumeProducing");
-    }
+    const flow = this._flow;
+    if (flow === null || flow.producer === null || this._flags & LOST) return;
+    flow.drained(this._pendingBytes + this.socket.writableLength, pull);
   }
 
   /**
@@ -554,9 +517,7 @@ export class StreamTransport implements ITLSTransport {
    * it. Leaving the callback out keeps a forwarding proxy's hot path as lean as a raw pipe's.
    */
   private _completionCallback(): ((err?: Error | null) => void) | undefined {
-    if (this._producer === null) return undefined;
-    if ((this._flags & (STREAMING | PRODUCER_PAUSED)) === STREAMING) return undefined;
-    return this._writeCallback();
+    return this._flow?.waiting ? this._writeCallback() : undefined;
   }
 
   /** The write callback of this transport, made on first need (only transports with producers). */
@@ -568,17 +529,6 @@ export class StreamTransport implements ITLSTransport {
       };
     }
     return cb;
-  }
-
-  private _callProducer(
-    p: IPushProducer | IPullProducer,
-    method: "pauseProducing" | "resumeProducing" | "stopProducing",
-  ): void {
-    try {
-      (p as IPushProducer)[method]();
-    } catch (e) {
-      this._log().failure("Producer's {method} failed", e, { method });
-    }
   }
 
   // --- IPushProducer: reading ----------------------------------------------------------------
@@ -716,12 +666,7 @@ export class StreamTransport implements ITLSTransport {
       return;
     }
     // A protocol that cannot half-close sees the connection closed (what is queued is sent).
-    const producer = this._producer;
-    if (producer !== null) {
-      this._producer = null;
-      this._flags &= ~(STREAMING | PRODUCER_PAUSED);
-      this._callProducer(producer, "stopProducing");
-    }
+    this._flow?.stop();
     this._flags |= DISCONNECTING;
     this._closeWrite(true);
   }
@@ -790,11 +735,7 @@ export class StreamTransport implements ITLSTransport {
       if (linger.active()) linger.cancel();
     }
     detach(this.socket as OwnedSocket);
-    const producer = this._producer;
-    if (producer !== null) {
-      this._producer = null;
-      this._callProducer(producer, "stopProducing");
-    }
+    this._flow?.stop();
     const failure = new Failure(reason);
     try {
       this.protocol.connectionLost(failure);
