@@ -6,17 +6,15 @@
  * @module
  */
 
-import { InvalidStateError } from "../errors/errors.js";
 import { Failure } from "../errors/failure.js";
+import { Logger } from "../logger/logger.js";
 import type { IPullProducer, IPushProducer } from "../producers/interfaces.js";
-import {
-  callProducer,
-  checkWriteBufferLimits,
-  type WriteBufferLimits,
-} from "../producers/registration.js";
+import { ProducerRegistration, type WriteBufferLimits } from "../producers/registration.js";
 import type { Address } from "../protocol/address.js";
 import type { IProtocol, ITCPTransport } from "../protocol/interfaces.js";
 import { checkBytes, concatBytes } from "./stringtransport.js";
+
+const log = new Logger("braid.testing");
 
 /** Options of a {@link FakeTransport}. */
 export interface FakeTransportOptions {
@@ -62,12 +60,6 @@ export class FakeTransport implements ITCPTransport {
   disconnected = false;
   /** `true` while the protocol has paused reading (`pauseProducing()`). */
   readPaused = false;
-  /** The registered producer, or `null`. */
-  producer: IPushProducer | IPullProducer | null = null;
-  /** Whether the registered producer is a push producer; `null` when none is registered. */
-  streaming: boolean | null = null;
-  /** `true` while this transport holds its push producer paused (buffer above the high mark). */
-  producerPaused = false;
   /** What `getHost()` returns. */
   hostAddress: Address;
   /** What `getPeer()` returns. */
@@ -75,7 +67,8 @@ export class FakeTransport implements ITCPTransport {
 
   private _noDelay = true;
   private _keepAlive = false;
-  private _limits: WriteBufferLimits = checkWriteBufferLimits();
+  /** The producer and the marks, paced as the real transports pace theirs. */
+  private readonly _flow = new ProducerRegistration(log);
   private _out: Uint8Array[] = [];
   private _outSize = 0;
 
@@ -92,7 +85,22 @@ export class FakeTransport implements ITCPTransport {
 
   /** The marks set with {@link setWriteBufferLimits}. */
   get writeBufferLimits(): WriteBufferLimits {
-    return this._limits;
+    return { high: this._flow.high, low: this._flow.low };
+  }
+
+  /** The registered producer, or `null`. */
+  get producer(): IPushProducer | IPullProducer | null {
+    return this._flow.producer;
+  }
+
+  /** Whether the registered producer is a push producer; `null` when none is registered. */
+  get streaming(): boolean | null {
+    return this._flow.producer === null ? null : this._flow.streaming;
+  }
+
+  /** `true` while this transport holds its push producer paused (buffer above the high mark). */
+  get producerPaused(): boolean {
+    return this._flow.paused;
   }
 
   // --- ITransport ---------------------------------------------------------------------------
@@ -109,7 +117,7 @@ export class FakeTransport implements ITCPTransport {
     if (this.disconnected || this.aborted || this.writeDisconnected || data.length === 0) return;
     this._out.push(data.slice());
     this._outSize += data.length;
-    this._maybePause();
+    this._flow.written(this._outSize);
   }
 
   /**
@@ -160,9 +168,7 @@ export class FakeTransport implements ITCPTransport {
    * @throws RangeError when `low > high` or either is negative.
    */
   setWriteBufferLimits(high?: number, low?: number): void {
-    this._limits = checkWriteBufferLimits(high, low);
-    this._maybePause();
-    this.maybeResumeProducer();
+    this._flow.setLimits(high, low, this._outSize);
   }
 
   // --- IConsumer ----------------------------------------------------------------------------
@@ -177,25 +183,18 @@ export class FakeTransport implements ITCPTransport {
   registerProducer(producer: IPullProducer, streaming: false): void;
   registerProducer(producer: IPushProducer | IPullProducer, streaming: boolean): void;
   registerProducer(producer: IPushProducer | IPullProducer, streaming: boolean): void {
-    if (this.producer !== null) {
-      throw new InvalidStateError("FakeTransport already has a producer registered");
-    }
-    if (this.disconnected || this.writeDisconnected) {
-      callProducer(producer, "stopProducing");
-      return;
-    }
-    this.producer = producer;
-    this.streaming = streaming;
-    this.producerPaused = false;
-    if (streaming) this._maybePause();
-    else callProducer(producer, "resumeProducing");
+    this._flow.register(
+      producer,
+      streaming,
+      this._outSize,
+      this.disconnected || this.writeDisconnected,
+      "this FakeTransport",
+    );
   }
 
   /** Detaches the producer; a no-op when none is registered. */
   unregisterProducer(): void {
-    this.producer = null;
-    this.streaming = null;
-    this.producerPaused = false;
+    this._flow.unregister();
   }
 
   // --- IPushProducer (the reading side) -----------------------------------------------------
@@ -273,17 +272,12 @@ export class FakeTransport implements ITCPTransport {
 
   /** Asks a registered pull producer for a chunk when the buffer is empty. */
   askPullProducer(): void {
-    if (this.producer !== null && this.streaming === false && this._outSize === 0) {
-      if (!this.disconnected) callProducer(this.producer, "resumeProducing");
-    }
+    if (!this.disconnected && !this._flow.streaming) this._flow.drained(this._outSize, true);
   }
 
   /** Resumes the push producer this transport paused, once the buffer is at the low mark. */
   maybeResumeProducer(): void {
-    if (this.producerPaused && this.producer !== null && this._outSize <= this._limits.low) {
-      this.producerPaused = false;
-      callProducer(this.producer, "resumeProducing");
-    }
+    if (this._flow.streaming) this._flow.drained(this._outSize, false);
   }
 
   /**
@@ -296,28 +290,12 @@ export class FakeTransport implements ITCPTransport {
     this.disconnecting = true;
     this.readPaused = false;
     this.discardOutgoing();
-    const producer = this.producer;
-    if (producer !== null) {
-      this.unregisterProducer();
-      callProducer(producer, "stopProducing");
-    }
+    this._flow.stop();
     this.protocol.connectionLost(new Failure(reason));
   }
 
   /** `FakeTransport<S,ProtocolName>` or `FakeTransport<C,…>`. */
   toString(): string {
     return `FakeTransport<${this.isServer ? "S" : "C"},${this.protocol.constructor.name}>`;
-  }
-
-  private _maybePause(): void {
-    if (
-      this.streaming === true &&
-      this.producer !== null &&
-      !this.producerPaused &&
-      this._outSize > this._limits.high
-    ) {
-      this.producerPaused = true;
-      callProducer(this.producer as IPushProducer, "pauseProducing");
-    }
   }
 }
