@@ -78,18 +78,18 @@ const LOST = 1 << 0; // connectionLost delivered (or being delivered)
 const DISCONNECTING = 1 << 1; // loseConnection called
 const WRITE_CLOSED = 1 << 2; // socket.end() called (or will be, after a TLS upgrade)
 const READ_PAUSED = 1 << 3; // pauseProducing: not reading
-const FLUSH_QUEUED = 1 << 6; // on the flush queue
-const TLS = 1 << 7; // TLS started on this connection
-const SECURE = 1 << 8; // TLS handshake completed
-const KEEPALIVE = 1 << 9;
-const NODELAY = 1 << 10;
-const CLOSE_ON_FINISH = 1 << 11; // loseConnection: discard reads, close on the peer's FIN
-const UNIX = 1 << 12; // a UNIX-domain socket
-const CLIENT = 1 << 13; // this end connected (rather than accepted)
-const UPGRADING = 1 << 14; // startTLS waits for clear-text writes to drain
-const WRITE_HALF = 1 << 15; // loseWriteConnection: tell the protocol on 'finish'
-const END_PENDING = 1 << 16; // socket.end() waits for the TLS handshake (Node would drop data)
-const DELIVERING = 1 << 17; // inside protocol.dataReceived: writes are flushed when it returns
+const FLUSH_QUEUED = 1 << 4; // on the flush queue
+const TLS = 1 << 5; // TLS started on this connection
+const SECURE = 1 << 6; // TLS handshake completed
+const KEEPALIVE = 1 << 7;
+const NODELAY = 1 << 8;
+const CLOSE_ON_FINISH = 1 << 9; // loseConnection: discard reads, close on the peer's FIN
+const UNIX = 1 << 10; // a UNIX-domain socket
+const CLIENT = 1 << 11; // this end connected (rather than accepted)
+const UPGRADING = 1 << 12; // startTLS waits for clear-text writes to drain
+const WRITE_HALF = 1 << 13; // loseWriteConnection: tell the protocol on 'finish'
+const END_PENDING = 1 << 14; // socket.end() waits for the TLS handshake (Node would drop data)
+const DELIVERING = 1 << 15; // inside protocol.dataReceived: writes are flushed when it returns
 
 /**
  * After `loseConnection` has sent everything and FIN, how long the transport waits for the peer
@@ -358,7 +358,7 @@ export class StreamTransport implements ITLSTransport {
     const f = this._flags;
     if (f & (LOST | DISCONNECTING)) return;
     this._flags = f | DISCONNECTING;
-    if (this._flow?.producer == null) this._closeWrite(true);
+    if (this._flow === null || this._flow.producer === null) this._closeWrite(true);
   }
 
   /** {@inheritDoc ITCPTransport.loseWriteConnection} */
