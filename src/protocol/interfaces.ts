@@ -30,6 +30,10 @@ export interface ITransport extends IConsumer<Uint8Array>, IPushProducer {
    * Queues `data` to be sent, in order. Never blocks and never throws for a closed connection
    * (the data is dropped once the connection is lost). Writes made in one turn of the event loop
    * are coalesced into as few system calls as possible.
+   *
+   * The transport may keep `data` itself rather than a copy until it is sent (as
+   * `socket.write` does): do not modify it afterwards. A buffer reused for every message needs a
+   * fresh copy per write.
    */
   write(data: Uint8Array): void;
 
