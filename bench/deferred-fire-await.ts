@@ -10,8 +10,8 @@
  */
 
 import { braid } from "./lib/braid.js";
-import { collectGarbage, formatNumber, interleave, median, result } from "./lib/stats.js";
-import { opsPerSecond, type Rate } from "./lib/timing.js";
+import { collectGarbage } from "./lib/stats.js";
+import { compareCpuRates, opsPerSecond, type Rate } from "./lib/timing.js";
 import type { Benchmark, BenchOptions, BenchResult } from "./lib/types.js";
 
 const { Deferred } = braid;
@@ -59,33 +59,16 @@ export const benchmark: Benchmark = {
     "10,000 Deferreds per batch, each created, awaited (`await d`) and fired (`callback`) from a " +
     "microtask (awaits/s), vs 10,000 Promises created with a resolver, resolved the same way and awaited.",
   async run(opts: BenchOptions): Promise<BenchResult[]> {
-    const seconds = opts.quick ? 0.15 : 1;
-    await trial(opts.quick ? 0.1 : 0.3, deferredBatch);
-    await trial(opts.quick ? 0.1 : 0.3, promiseBatch);
-    const wall = (xs: Rate[]) => formatNumber(median(xs.map((x) => x.wall)));
-    const r = await interleave(
-      opts,
-      "deferred-fire-await",
-      { braid: () => trial(seconds, deferredBatch), baseline: () => trial(seconds, promiseBatch) },
-      (x) =>
-        `${Math.round(x.cpu)} awaits per CPU-second (${Math.round(x.wall)} per wall-clock second)`,
-    );
     return [
-      result(
-        {
-          name: "deferred-fire-await",
-          unit: "awaits/s (CPU)",
-          baselineName: "Promise",
-          goal: { kind: "report" },
-          notes: [
-            `batches of ${BATCH}, ${seconds} s per trial`,
-            "figures per second of the process's CPU time (steady on a busy machine); per " +
-              `wall-clock second: Braid ${wall(r.braid)}, Promise ${wall(r.baseline)}`,
-          ],
-        },
-        r.braid.map((x) => x.cpu),
-        r.baseline.map((x) => x.cpu),
-      ),
+      await compareCpuRates(opts, {
+        name: "deferred-fire-await",
+        ops: "awaits",
+        baselineName: "Promise",
+        goal: { kind: "report" },
+        notes: (seconds) => [`batches of ${BATCH}, ${seconds} s per trial`],
+        braid: (seconds) => trial(seconds, deferredBatch),
+        baseline: (seconds) => trial(seconds, promiseBatch),
+      }),
     ];
   },
 };

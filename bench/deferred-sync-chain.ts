@@ -10,8 +10,8 @@
  */
 
 import { braid } from "./lib/braid.js";
-import { collectGarbage, formatNumber, interleave, median, result } from "./lib/stats.js";
-import { opsPerSecond, type Rate } from "./lib/timing.js";
+import { collectGarbage } from "./lib/stats.js";
+import { compareCpuRates, opsPerSecond, type Rate } from "./lib/timing.js";
 import type { Benchmark, BenchOptions, BenchResult } from "./lib/types.js";
 
 const { Deferred } = braid;
@@ -63,33 +63,16 @@ export const benchmark: Benchmark = {
     "A chain of 10 synchronous callbacks on a Deferred fired once, run to completion (ops/s), vs a " +
     "`.then` chain of 10 on a resolved native Promise, awaited (microtask turns included).",
   async run(opts: BenchOptions): Promise<BenchResult[]> {
-    const seconds = opts.quick ? 0.15 : 1;
-    await trial(opts.quick ? 0.1 : 0.3, deferredBatch);
-    await trial(opts.quick ? 0.1 : 0.3, promiseBatch);
-    const wall = (xs: Rate[]) => formatNumber(median(xs.map((x) => x.wall)));
-    const r = await interleave(
-      opts,
-      "deferred-sync-chain",
-      { braid: () => trial(seconds, deferredBatch), baseline: () => trial(seconds, promiseBatch) },
-      (x) =>
-        `${Math.round(x.cpu)} chains per CPU-second (${Math.round(x.wall)} per wall-clock second)`,
-    );
     return [
-      result(
-        {
-          name: "deferred-sync-chain",
-          unit: "chains/s (CPU)",
-          baselineName: "Promise",
-          goal: { kind: "min", ratio: 1.0 },
-          notes: [
-            `${CHAIN} callbacks per chain, ${seconds} s per trial`,
-            "figures per second of the process's CPU time (steady on a busy machine); per " +
-              `wall-clock second: Braid ${wall(r.braid)}, Promise ${wall(r.baseline)}`,
-          ],
-        },
-        r.braid.map((x) => x.cpu),
-        r.baseline.map((x) => x.cpu),
-      ),
+      await compareCpuRates(opts, {
+        name: "deferred-sync-chain",
+        ops: "chains",
+        baselineName: "Promise",
+        goal: { kind: "min", ratio: 1.0 },
+        notes: (seconds) => [`${CHAIN} callbacks per chain, ${seconds} s per trial`],
+        braid: (seconds) => trial(seconds, deferredBatch),
+        baseline: (seconds) => trial(seconds, promiseBatch),
+      }),
     ];
   },
 };
