@@ -52,11 +52,13 @@ export interface CpuRateComparison {
   readonly ops: string;
   /** The baseline's name in the table, e.g. `"Promise"`. */
   readonly baselineName: string;
+  /** The threshold on the ratio, from the benchmark's issue. */
   readonly goal: Goal;
   /** Notes before the generated ones (the workload's shape). */
   readonly notes: (seconds: number) => string[];
-  /** One trial of `seconds` for each side. */
+  /** One trial of Braid's loop, `seconds` long. */
   readonly braid: (seconds: number) => Promise<Rate>;
+  /** One trial of the baseline's loop, `seconds` long. */
   readonly baseline: (seconds: number) => Promise<Rate>;
 }
 
