@@ -376,6 +376,11 @@ export class ThreadPool {
       Atomics.store(flag, 0, 1);
       Atomics.notify(flag, 0);
     };
+    if (request.settle) {
+      // Requests are handled in the order sent: every call before this one has run.
+      reply({ ok: true, value: undefined });
+      return;
+    }
     const fn = this._exposed.get(request.name);
     if (fn === undefined) {
       const error = new Error(`The thread pool exposes no function named "${request.name}"`);

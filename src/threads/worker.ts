@@ -16,6 +16,7 @@ import { move } from "piscina";
 import { TaskNotFoundError } from "../errors/threads.js";
 import { type SerializedThrown, serializeThrown } from "./serialize.js";
 import { isTransfer } from "./task.js";
+import { settleCalls } from "./workerside.js";
 
 /** @internal what the pool sends for one task. */
 export interface TaskMessage {
@@ -78,5 +79,8 @@ export default async function runTask(message: TaskMessage): Promise<unknown> {
   } catch (e) {
     const reply: TaskReply = { ok: false, error: serializeThrown(e) };
     return reply;
+  } finally {
+    // The task's callFromThread calls run on the main thread before its result is seen there.
+    settleCalls();
   }
 }

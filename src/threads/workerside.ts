@@ -4,7 +4,10 @@
  * - {@link blockingCallFromThread} runs a function the pool exposes (`ThreadPool.expose`) on the
  *   main thread and blocks the worker until its result (or error) is back. The function may
  *   return a Deferred or a Promise; the worker waits for it.
- * - {@link callFromThread} runs it on the main thread without waiting.
+ * - {@link callFromThread} runs it on the main thread without waiting. The calls a task makes
+ *   run before the task's result reaches the main thread, as in Twisted (where both go through
+ *   the reactor's queue, in order): before answering, the worker waits until the main thread
+ *   has taken every such call off their channel, which is ordered.
  *
  * How: on first use, a worker makes a `MessageChannel` and a 4-byte `SharedArrayBuffer` and
  * sends one end and the buffer to the main thread (through the pool's worker messages). A call
@@ -38,6 +41,8 @@ export interface CallRequest {
   readonly name: string;
   readonly args: unknown[];
   readonly wait: boolean;
+  /** A marker with no function: answered at once, after every request sent before it. */
+  readonly settle?: true;
 }
 
 /** @internal the reply to a waiting request. */
@@ -84,27 +89,46 @@ function open(): { readonly port: MessagePort; readonly flag: Int32Array } {
  * ```
  */
 export function blockingCallFromThread<R = unknown>(name: string, ...args: unknown[]): R {
+  const reply = roundTrip({ name, args, wait: true });
+  if (reply.ok) return reply.value as R;
+  const e = reply.error;
+  if (e.kind === "error" && e.name === "MainThreadCallError")
+    throw new MainThreadCallError(e.message);
+  throw deserializeThrown(e);
+}
+
+/** Posts `request` and sleeps until the main thread's reply is there. */
+function roundTrip(request: CallRequest): CallReply {
   const { port, flag } = open();
   Atomics.store(flag, 0, 0);
-  const request: CallRequest = { name, args, wait: true };
   port.postMessage(request);
   for (;;) {
     Atomics.wait(flag, 0, 0, 1000);
     const received = receiveMessageOnPort(port);
-    if (received === undefined) continue;
-    const reply = received.message as CallReply;
-    if (reply.ok) return reply.value as R;
-    const e = reply.error;
-    if (e.kind === "error" && e.name === "MainThreadCallError")
-      throw new MainThreadCallError(e.message);
-    throw deserializeThrown(e);
+    if (received !== undefined) return received.message as CallReply;
   }
+}
+
+/** Whether {@link callFromThread} has sent calls since the last {@link settleCalls}. */
+let unsettled = false;
+
+/**
+ * Waits until the main thread has taken every {@link callFromThread} call this worker sent off
+ * the channel (and so has run them, or started them when they return a Deferred). The worker
+ * runs it before answering each task. A no-op when the task made no such call.
+ *
+ * @internal
+ */
+export function settleCalls(): void {
+  if (!unsettled) return;
+  unsettled = false;
+  roundTrip({ name: "", args: [], wait: true, settle: true });
 }
 
 /**
  * Runs the main-thread function the pool exposes as `name` with `args`, without waiting: the
- * call happens on the main thread's event loop soon after; its result is dropped and an error it
- * raises is logged there.
+ * call happens on the main thread's event loop soon after, and at the latest before the task's
+ * result reaches the main thread; its result is dropped and an error it raises is logged there.
  *
  * @throws {@link MainThreadCallError} when this is not a task of a Braid pool.
  */
@@ -112,4 +136,5 @@ export function callFromThread(name: string, ...args: unknown[]): void {
   const { port } = open();
   const request: CallRequest = { name, args, wait: false };
   port.postMessage(request);
+  unsettled = true;
 }

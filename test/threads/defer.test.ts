@@ -17,7 +17,7 @@ after(async () => {
   await Promise.all([mine.stop(), getDefaultThreadPool().stop()]);
 });
 
-describe("deferToThread", { timeout: 30_000 }, () => {
+describe("deferToThread", { timeout: 10_000 }, () => {
   it("runs on the default pool, made on first use", async () => {
     const d = deferToThread(addTask, 40, 2);
     assert.equal(await d, 42);

@@ -24,7 +24,7 @@ function quiet(): Reactor {
   return r;
 }
 
-describe("ReactorThreads", { timeout: 60_000 }, () => {
+describe("ReactorThreads", { timeout: 15_000 }, () => {
   it("makes the pool on first use and stops it during the reactor's shutdown", async () => {
     const r = quiet();
     const threads = new ReactorThreads(r);
