@@ -11,7 +11,8 @@
  * - IRC as the `irc` namespace (`irc.IRCClient`, `irc.parseMessage`, …); `IRCClient` is also
  *   exported by name.
  * - The PROXY protocol (v1 and v2) for servers behind a load balancer: `HAProxyWrappingFactory`,
- *   and the `haproxy:` endpoint prefix (`haproxy:tcp:8080`), registered when this module loads.
+ *   and the `haproxy:` endpoint prefix (`haproxy:tcp:8080`), registered when this module loads;
+ *   `formatV1Header` / `formatV2Header` for a proxy in front of such servers.
  *
  * Their errors live with the others in `braid/errors`.
  *
