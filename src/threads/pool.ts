@@ -7,7 +7,7 @@
  * knows exactly which tasks have started: cancelling one that has not removes it (its Deferred
  * fails with `CancelledError` and the function never runs); cancelling one that runs fails its
  * Deferred at once and drops the result when it comes (a thread cannot be interrupted, as in
- * Twisted).
+ * Twisted), unless the task was started `interruptible`: then its worker is ended and replaced.
  *
  * Workers are started on demand up to `maxThreads`, `minThreads` are kept, idle ones beyond
  * that end after `idleTimeout` seconds; idle workers do not keep the process alive.
@@ -62,6 +62,14 @@ export interface ThreadPoolOptions {
 export interface RunTaskOptions {
   /** Objects among the arguments to move to the worker instead of copying (buffers, ports). */
   readonly transfer?: readonly Transferable[];
+  /**
+   * Whether cancelling the task while it runs ends its worker thread, instead of letting it run
+   * on with its result dropped. For CPU-bound work that may run away (with `addTimeout`, a
+   * deadline). The pool starts a new worker in its place; whatever the old one held in memory
+   * (module state, caches) is lost, and work the task had under way is cut short wherever it
+   * was. Default `false`, as in Twisted, where a thread cannot be interrupted.
+   */
+  readonly interruptible?: boolean;
 }
 
 /** A snapshot of a pool's activity. */
@@ -78,6 +86,8 @@ interface Job {
   readonly message: TaskMessage;
   readonly transfer: readonly Transferable[] | undefined;
   readonly d: Deferred<unknown>;
+  /** Aborts the running task (ends its worker) when it was started as interruptible. */
+  readonly abort: AbortController | null;
   /** Set when the job left the queue (started or cancelled). */
   done: boolean;
 }
@@ -202,7 +212,14 @@ export class ThreadPool {
    * @returns a Deferred for the task's result. It fails with the task's error (its name,
    *   message and stack preserved: see `ThreadTaskError`), with `TaskNotFoundError` when the
    *   module has no such function, with `ThreadPoolStoppedError` after {@link stop}, or with the
-   *   worker's death. Cancelling it before the task starts removes the task.
+   *   worker's death. Cancelling it before the task starts removes the task; cancelling it
+   *   while the task runs drops the result, or ends the worker with `options.interruptible`.
+   *
+   * @example
+   * ```ts
+   * // At most 2 s of a worker's time, then the worker is ended and replaced.
+   * pool.runTask(solveTask, [puzzle], { interruptible: true }).addTimeout(2, reactor);
+   * ```
    */
   runTask<A extends unknown[], R>(
     task: TaskRef<A, R>,
@@ -217,8 +234,11 @@ export class ThreadPool {
           job.done = true;
           this._queued--;
           this._pump();
+        } else {
+          job.abort?.abort();
         }
       }),
+      abort: options.interruptible ? new AbortController() : null,
       done: false,
     };
     if (this._stopping) {
@@ -338,7 +358,10 @@ export class ThreadPool {
   private _start(job: Job): void {
     this._running++;
     const piscina = this._ensurePiscina();
-    const options = job.transfer === undefined ? {} : { transferList: [...job.transfer] };
+    const options = {
+      ...(job.transfer === undefined ? {} : { transferList: [...job.transfer] }),
+      ...(job.abort === null ? {} : { signal: job.abort.signal }),
+    };
     piscina.run(job.message, options).then(
       (reply: TaskReply) => {
         this._running--;

@@ -13,6 +13,7 @@ import {
   ThreadPoolStoppedError,
   ThreadTaskError,
 } from "../../src/errors/threads.js";
+import { captureLogEvents } from "../../src/logger/capture.js";
 import { ThreadPool } from "../../src/threads/pool.js";
 import { task } from "../../src/threads/task.js";
 import {
@@ -133,6 +134,25 @@ describe("ThreadPool", { timeout: 15_000 }, () => {
     running.cancel();
     await assert.rejects(running.asPromise(), CancelledError);
     assert.equal(await p.deferToThread(addTask, 2, 2), 4);
+  });
+
+  it("cancelling a running interruptible task ends its worker, and the pool goes on", async () => {
+    const p = pool(0, 1);
+    const runaway = p.runTask(spinTask, [60_000], { interruptible: true });
+    const next = p.deferToThread(addTask, 2, 3); // queued behind it: the pool has one thread
+    while (p.stats.running === 0) await new Promise((r) => setTimeout(r, 5));
+    const events = await captureLogEvents(async () => {
+      runaway.cancel();
+      await assert.rejects(runaway.asPromise(), CancelledError);
+      // Without the interruption, this would wait a minute for the spin to end.
+      assert.equal(await next, 5);
+    });
+    assert.deepEqual(
+      events.filter((e) => e.level === "critical" || e.level === "error").map((e) => e.format),
+      [],
+      "ending the worker on purpose is not reported as a failure",
+    );
+    assert.equal(p.stats.running, 0);
   });
 
   it("runs at most maxThreads tasks at once and keeps the rest queued in order", async () => {
