@@ -1,6 +1,7 @@
 /**
  * The errors of the IRC client (`braid/protocols` `IRCClient`): a line from the server that is
- * not an IRC message, and a server that refused the connection password.
+ * not an IRC message, a server that refused the connection password, a message too long to
+ * send, and a `MODE` string that cannot be read.
  *
  * @module
  */
@@ -33,3 +34,11 @@ export class IRCMessageLengthError extends BraidError {
   }
 }
 withCode(IRCMessageLengthError, "ERR_IRC_MESSAGE_LENGTH");
+
+/** A `MODE` string cannot be read: empty, no `+`/`-` first, or parameters that do not match. */
+export class IRCBadModes extends BraidError {
+  constructor(message = "Malformed IRC mode string", options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+withCode(IRCBadModes, "ERR_IRC_BAD_MODES");

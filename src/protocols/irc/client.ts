@@ -19,6 +19,7 @@ import type { IProtocolFactory } from "../../protocol/interfaces.js";
 import { IRCConnection } from "./connection.js";
 import { type CTCPMessage, ctcpExtract, X_DELIM } from "./ctcp.js";
 import { formatMessage, ircEquals, nickOf } from "./message.js";
+import { type ParamModes, parseModes } from "./modes.js";
 
 const log = new Logger("braid.irc");
 
@@ -192,6 +193,58 @@ export class IRCClient<F extends IProtocolFactory = IProtocolFactory> extends IR
     this.noticed(prefix, channel, message);
   }
 
+  /**
+   * Modes changed on a channel, or on us: read with the modes the server said take a parameter
+   * ({@link getChannelModeParams}, {@link getUserModeParams}), then {@link modeChanged} is called
+   * once for the modes set and once for those unset. A mode string that cannot be read is
+   * logged and skipped; the connection stays up.
+   */
+  irc_MODE(prefix: string, params: string[]): void {
+    const target = params[0] ?? "";
+    let modes = params[1] ?? "";
+    if (modes !== "" && modes[0] !== "+" && modes[0] !== "-") modes = `+${modes}`;
+    const paramModes = ircEquals(target, this.nickname)
+      ? this.getUserModeParams()
+      : this.getChannelModeParams();
+    let changes: ReturnType<typeof parseModes>;
+    try {
+      changes = parseModes(modes, params.slice(2), paramModes);
+    } catch (e) {
+      log.failure("Could not read MODE {params}", e, { params: params.join(" ") }, "warn");
+      return;
+    }
+    const { added, removed } = changes;
+    for (const [set, list] of [
+      [true, added],
+      [false, removed],
+    ] as const) {
+      if (list.length === 0) continue;
+      this.modeChanged(
+        prefix,
+        target,
+        set,
+        list.map(([m]) => m).join(""),
+        list.map(([, p]) => p),
+      );
+    }
+  }
+
+  /**
+   * Which channel modes take a parameter, by direction: the rank modes (`PREFIX`), the address
+   * list modes and the always-parameter modes both ways, and the set-only ones (`l`) when set.
+   */
+  getChannelModeParams(): ParamModes {
+    const s = this.supported;
+    const chan = s.channelModes();
+    const remove = s.prefixModes() + chan.addressModes + chan.param;
+    return { add: remove + chan.setParam, remove };
+  }
+
+  /** Which user modes take a parameter: none, by default (servers announce no list of them). */
+  getUserModeParams(): ParamModes {
+    return { add: "", remove: "" };
+  }
+
   // --- CTCP -------------------------------------------------------------------------------
 
   /** Dispatches each CTCP query to `ctcpQuery_<TAG>`, or {@link ctcpUnknownQuery}. */
@@ -286,6 +339,17 @@ export class IRCClient<F extends IProtocolFactory = IProtocolFactory> extends IR
   noticed(_user: string, _channel: string, _message: string): void {}
   /** The topic of `channel` is (or was changed to) `newTopic`, by `user`. */
   topicUpdated(_user: string, _channel: string, _newTopic: string): void {}
+  /**
+   * `user` (full prefix, or a server name) set (`set`) or unset `modes` on `channel` (or on us,
+   * when `channel` is our nickname), with one entry of `args` per mode: its parameter, or `null`.
+   */
+  modeChanged(
+    _user: string,
+    _channel: string,
+    _set: boolean,
+    _modes: string,
+    _args: readonly (string | null)[],
+  ): void {}
 
   /**
    * The nickname to try when `nickname` is taken; the default appends `_`.

@@ -269,6 +269,32 @@ export class IRCConnection<F extends IProtocolFactory = IProtocolFactory> extend
     this.sendLine(reason ? `KICK ${channel} ${user} :${reason}` : `KICK ${channel} ${user}`);
   }
 
+  /**
+   * Sets (`set`) or unsets `modes` on a channel or on a user (ourselves), with at most one
+   * parameter: a `limit` (`+l`), a `user` (`+o`, `+v`) or a `mask` (`+b`), as Twisted's
+   * `IRCClient.mode`.
+   *
+   * @example
+   * ```ts
+   * client.mode("#braid", true, "o", undefined, "alice"); // MODE #braid +o alice
+   * client.mode("#braid", true, "l", 25);                 // MODE #braid +l 25
+   * ```
+   */
+  mode(
+    target: string,
+    set: boolean,
+    modes: string,
+    limit?: number,
+    user?: string,
+    mask?: string,
+  ): void {
+    let line = `MODE ${target} ${set ? "+" : "-"}${modes}`;
+    if (limit !== undefined) line += ` ${Math.trunc(limit)}`;
+    else if (user !== undefined) line += ` ${user}`;
+    else if (mask !== undefined) line += ` ${mask}`;
+    this.sendLine(line);
+  }
+
   /** Sets the topic of `channel`, or asks for it when `topic` is `undefined`. */
   topic(channel: string, topic?: string): void {
     channel = channelName(channel);

@@ -1,7 +1,7 @@
 /**
- * IRC: the client protocol (`IRCClient`), its message parser and CTCP helpers, after Twisted's
- * `twisted.words.protocols.irc`. Errors (`IRCBadMessage`, `IRCPasswordMismatch`,
- * `IRCMessageLengthError`) are in `src/errors/irc.ts`.
+ * IRC: the client protocol (`IRCClient`), its message parser, mode strings and CTCP helpers,
+ * after Twisted's `twisted.words.protocols.irc`. Errors (`IRCBadMessage`, `IRCPasswordMismatch`,
+ * `IRCMessageLengthError`, `IRCBadModes`) are in `src/errors/irc.ts`.
  *
  * @module
  */
@@ -31,5 +31,6 @@ export {
   parseMessage,
   splitText,
 } from "./message.js";
+export { type ModeChange, type ParamModes, parseModes } from "./modes.js";
 export { numericToSymbolic, symbolicName, symbolicToNumeric } from "./numerics.js";
-export { ServerSupportedFeatures } from "./support.js";
+export { type ChannelModes, ServerSupportedFeatures } from "./support.js";

@@ -82,6 +82,15 @@ class Bot extends IRCClient {
   override topicUpdated(user: string, channel: string, topic: string): void {
     this.record("topicUpdated", user, channel, topic);
   }
+  override modeChanged(
+    user: string,
+    channel: string,
+    set: boolean,
+    modes: string,
+    args: readonly (string | null)[],
+  ): void {
+    this.record("modeChanged", user, channel, set, modes, [...args]);
+  }
   override ctcpUnknownReply(
     user: string,
     _channel: string,
@@ -161,6 +170,26 @@ describe("IRCClient against ngircd", { skip: !haveNgircd && "ngircd is not insta
     bob.quit("see you");
     await alice.waitFor("userQuit", (e) => e[1] === "robert" && String(e[2]).includes("see you"));
     await bob.waitFor("lost");
+  });
+
+  it("sets and reads channel modes, with the parameters the server's CHANMODES call for", async () => {
+    const hank = await connect("hank");
+    const iris = await connect("iris");
+    hank.join("#modes"); // the first to join is the channel's operator
+    await hank.waitFor("joined");
+    iris.join("#modes");
+    await hank.waitFor("userJoined", (e) => e[1] === "iris");
+    hank.mode("#modes", true, "l", 12);
+    const [, by, channel, , modes, args] = await iris.waitFor("modeChanged", (e) => e[4] === "l");
+    assert.match(by as string, /^hank!/);
+    assert.equal(channel, "#modes");
+    assert.deepEqual([modes, args], ["l", ["12"]]);
+    hank.mode("#modes", true, "v", undefined, "iris");
+    const voiced = await iris.waitFor("modeChanged", (e) => e[3] === true && e[4] === "v");
+    assert.deepEqual(voiced.slice(4), ["v", ["iris"]]);
+    hank.mode("#modes", false, "l");
+    const unlimited = await iris.waitFor("modeChanged", (e) => e[3] === false && e[4] === "l");
+    assert.deepEqual(unlimited.slice(4), ["l", [null]]);
   });
 
   it("picks another nickname when its own is taken", async () => {
