@@ -3,7 +3,8 @@
  * both directions, wire-compatible with Twisted's `twisted.protocols.amp`.
  *
  * Declare commands once with {@link command}; `callRemote` and `responder` are typed from the
- * declaration. Errors are in `braid/errors` (`RemoteAmpError`, `UnknownRemoteError`,
+ * declaration. `AMP.startTLS` / `AMP.serveTLS` switch a connection to TLS with Twisted's
+ * `StartTLS` command. Errors are in `braid/errors` (`RemoteAmpError`, `UnknownRemoteError`,
  * `UnhandledCommand`, `TooLong`, …).
  *
  * @example

@@ -18,7 +18,7 @@
  * @module
  */
 
-import { Deferred, fail } from "../../defer/deferred.js";
+import { Deferred, fail, maybeDeferred } from "../../defer/deferred.js";
 import {
   AmpError,
   BadLocalReturn,
@@ -32,6 +32,11 @@ import { InvalidStateError } from "../../errors/errors.js";
 import { Failure } from "../../errors/failure.js";
 import { Logger } from "../../logger/logger.js";
 import { Protocol } from "../../protocol/protocol.js";
+import type {
+  ITLSTransport,
+  TLSClientOptions,
+  TLSServerOptions,
+} from "../../reactor/interfaces.js";
 import { asBuffer } from "../basic/bytes.js";
 import { type AmpBox, BoxParser, type BoxParserLimits, BoxWriter } from "./box.js";
 import type {
@@ -60,6 +65,9 @@ export const ERROR_DESCRIPTION = "_error_description";
 export const UNKNOWN_ERROR_CODE = "UNKNOWN";
 /** The code of a call to a command that has no responder. */
 export const UNHANDLED_ERROR_CODE = "UNHANDLED";
+
+/** The command name of Twisted's `amp.StartTLS` (its TLS arguments never go on the wire). */
+const START_TLS = "StartTLS";
 
 const K_ASK = Buffer.from(ASK, "latin1");
 const K_ANSWER = Buffer.from(ANSWER, "latin1");
@@ -187,6 +195,14 @@ export class AMP extends Protocol {
   #failReason: Failure | null = null;
   /** A protocol error that will be the reason pending calls fail with. */
   #protocolError: Error | null = null;
+  /** What answers the peer's `StartTLS` (see {@link serveTLS}); `null`: it is unhandled. */
+  #tlsServer: (() => TLSServerOptions | PromiseLike<TLSServerOptions>) | null = null;
+  /**
+   * Boxes written while our `StartTLS` waits for its answer: held, then sent once TLS has
+   * started (or in clear, if the peer refused). The peer switches as soon as it reads our
+   * request, so a box sent in clear after it would reach its TLS layer as garbage.
+   */
+  #held: Uint8Array[] | null = null;
 
   constructor(options: AMPOptions = {}) {
     super();
@@ -291,7 +307,7 @@ export class AMP extends Protocol {
       d = new Deferred<unknown>();
       pending.set(tag, { d, command });
     }
-    t.write(w.finish());
+    this.#write(w.finish());
     return d;
   }
 
@@ -306,9 +322,10 @@ export class AMP extends Protocol {
     const w = new BoxWriter();
     for (const [k, v] of box) w.add(k, v);
     if (w.size === 0) throw new NoEmptyBoxes();
-    const t = this.transport;
-    if (t === null) throw new InvalidStateError("sendBox() before the connection is made");
-    t.write(w.finish());
+    if (this.transport === null) {
+      throw new InvalidStateError("sendBox() before the connection is made");
+    }
+    this.#write(w.finish());
   }
 
   /** Parses the bytes into boxes; bad input is logged and drops the connection. */
@@ -397,6 +414,10 @@ export class AMP extends Protocol {
   #commandReceived(nameBytes: Uint8Array, box: AmpBox): void {
     const askBytes = box.get(ASK);
     const name = latin1(nameBytes);
+    if (name === START_TLS && this.#tlsServer !== null) {
+      this.#serveStartTLS(askBytes, this.#tlsServer);
+      return;
+    }
     const entry = this.locateResponder(name);
     if (entry === undefined) {
       const err = new RemoteAmpError(
@@ -502,7 +523,97 @@ export class AMP extends Protocol {
 
   #write(data: Uint8Array): void {
     if (this.#failReason !== null) return;
-    this.transport?.write(data);
+    if (this.#held !== null) this.#held.push(data);
+    else this.transport?.write(data);
+  }
+
+  // --- StartTLS ----------------------------------------------------------------------------------
+
+  /**
+   * Answers the peer's `StartTLS` (Twisted's `amp.StartTLS`, which a Twisted peer sends with
+   * `callRemote(StartTLS, tls_localCertificate=…, tls_verifyAuthorities=…)`): the answer goes out
+   * in clear, then this connection switches to TLS as the server with the options `getOptions`
+   * gives (called for each request; it may return a Promise or Deferred). Without it, a
+   * `StartTLS` is answered `UNHANDLED`, as any command without a responder.
+   *
+   * @example
+   * ```ts
+   * amp.serveTLS(() => ({ key: readFileSync("server.key"), cert: readFileSync("server.pem") }));
+   * ```
+   */
+  serveTLS(getOptions: () => TLSServerOptions | PromiseLike<TLSServerOptions>): this {
+    this.#tlsServer = getOptions;
+    return this;
+  }
+
+  /**
+   * Asks the peer to switch the connection to TLS (Twisted's `callRemote(amp.StartTLS)`), and
+   * starts TLS as the client with `options` when it agrees: the peer's certificate is verified
+   * against `options.hostname` (or the host connected to) and `options.trustRoot`, like any
+   * Braid TLS client. Boxes sent meanwhile are held and go out encrypted.
+   *
+   * @returns a Deferred that fires when the peer has agreed and the handshake has begun (a
+   *   handshake that then fails drops the connection with a `TLSError`). It fails with the
+   *   peer's refusal (`UnhandledCommand` when it does not serve TLS), or with
+   *   `InvalidStateError` when the transport cannot start TLS or a switch is under way.
+   *
+   * @example
+   * ```ts
+   * await amp.startTLS({ trustRoot: readFileSync("ca.pem", "utf8"), hostname: "amp.example" });
+   * const { total } = await amp.callRemote(Sum, { a: 1, b: 2 }); // over TLS
+   * ```
+   */
+  startTLS(options: TLSClientOptions = {}): Deferred<void> {
+    const t = this.transport as Partial<ITLSTransport> | null;
+    if (t === null || typeof t.startTLS !== "function") {
+      return fail(new InvalidStateError("This connection's transport cannot start TLS"));
+    }
+    if (this.#held !== null || t.secure === true) {
+      return fail(new InvalidStateError("TLS is already started, or starting, on this connection"));
+    }
+    const asked = this.callRemoteString(START_TLS) as Deferred<AmpBox>;
+    this.#held = [];
+    const release = () => {
+      const held = this.#held ?? [];
+      this.#held = null;
+      for (const box of held) this.#write(box);
+    };
+    return asked.addCallbacks(
+      () => {
+        try {
+          if (this.#failReason === null) t.startTLS!(options, "client");
+        } finally {
+          release();
+        }
+      },
+      (f) => {
+        release(); // refused: the peer did not switch, and neither do we
+        return f;
+      },
+    );
+  }
+
+  /** The peer asked for TLS: answer in clear, then switch as the server. */
+  #serveStartTLS(ask: Uint8Array | undefined, getOptions: () => unknown): void {
+    const t = this.transport as Partial<ITLSTransport> | null;
+    if (t === null || typeof t.startTLS !== "function") {
+      this.#sendError(ask, new InvalidStateError("This transport cannot start TLS"), null);
+      return;
+    }
+    maybeDeferred(getOptions).addCallbacks(
+      (options) => {
+        if (this.#failReason !== null) return;
+        if (ask !== undefined) this.#write(new BoxWriter().add(K_ANSWER, ask).finish());
+        try {
+          t.startTLS!(options as TLSServerOptions, "server");
+        } catch (e) {
+          // The peer now speaks TLS: this connection cannot go on in clear.
+          this.log.failure("Could not start TLS for the peer's StartTLS", e, undefined, "error");
+          this.transport?.abortConnection();
+        }
+      },
+      (f) => this.#sendError(ask, f.value, null),
+    );
   }
 
   /**
