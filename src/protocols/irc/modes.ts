@@ -13,7 +13,9 @@ export type ModeChange = readonly [mode: string, param: string | null];
 
 /** Which modes take a parameter when set (`add`) and when unset (`remove`). */
 export interface ParamModes {
+  /** The mode letters that take a parameter when set (`+`). */
   readonly add: string;
+  /** The mode letters that take a parameter when unset (`-`). */
   readonly remove: string;
 }
 
