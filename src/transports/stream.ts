@@ -41,7 +41,7 @@ import { type IProtocol, isHalfCloseable } from "../protocol/interfaces.js";
 import type { ITLSTransport, TLSClientOptions, TLSServerOptions } from "../reactor/interfaces.js";
 import type { IDelayedCall, IReactorTime } from "../time/interfaces.js";
 import { queueFlush } from "./flushqueue.js";
-import { attach, detach, type OwnedSocket } from "./listeners.js";
+import { attach, detach, type OwnedSocket, watchDrain, watchFinish } from "./listeners.js";
 import { holdsScratch, releaseScratch, takeScratch } from "./scratch.js";
 import { clientTLSOptions, isTLSError, wrapClientSocket, wrapServerSocket } from "./tls.js";
 
@@ -379,6 +379,7 @@ export class StreamTransport implements ITLSTransport {
    * discarded and the socket closes when the peer's FIN arrives, or after {@link LINGER_SECONDS}.
    */
   private _closeWrite(full: boolean): void {
+    watchFinish(this.socket);
     let f = this._flags;
     if (full) {
       f |= CLOSE_ON_FINISH;
@@ -482,6 +483,7 @@ export class StreamTransport implements ITLSTransport {
   registerProducer(producer: IPushProducer | IPullProducer, streaming: boolean): void;
   registerProducer(producer: IPushProducer | IPullProducer, streaming: boolean): void {
     const lost = (this._flags & LOST) !== 0;
+    if (!lost) watchDrain(this.socket);
     this._producerFlow().register(
       producer,
       streaming,
@@ -612,6 +614,8 @@ export class StreamTransport implements ITLSTransport {
     }
     this.socket = wrapped;
     attach(wrapped, this);
+    if (this._flags & WRITE_CLOSED) watchFinish(wrapped);
+    if (this._flow !== null && this._flow.producer !== null) watchDrain(wrapped);
     const f = this._flags & ~UPGRADING;
     this._flags = f;
     if (f & READ_PAUSED) wrapped.pause();
