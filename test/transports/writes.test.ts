@@ -42,6 +42,21 @@ class Writer extends Protocol {
   }
 }
 
+/**
+ * Records every chunk `transport`'s socket is asked to write (the object itself), passing the
+ * call on. Returns the record.
+ */
+function spyOnSocketWrites(transport: unknown): unknown[] {
+  const socket = (transport as { socket: Socket }).socket;
+  const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
+  const handed: unknown[] = [];
+  (socket as { write: unknown }).write = (...args: unknown[]) => {
+    handed.push(args[0]);
+    return write(...args);
+  };
+  return handed;
+}
+
 const size = fc.oneof(
   { weight: 5, arbitrary: fc.integer({ min: 1, max: 600 }) },
   { weight: 3, arbitrary: fc.integer({ min: 600, max: 20_000 }) },
@@ -110,19 +125,14 @@ describe("StreamTransport writes", () => {
   });
 
   it("hands the writes made inside dataReceived to the socket, in one write, when it returns", async () => {
-    const seen: { writesAtReturn: number[]; chunks: string[] } = { writesAtReturn: [], chunks: [] };
+    const writesAtReturn: number[] = [];
+    let handed: unknown[] = [];
     class Reply extends Protocol {
       override connectionMade(): void {
+        handed = spyOnSocketWrites(this.transport);
         const socket = (this.transport as unknown as { socket: Socket }).socket;
-        const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
-        let writes = 0;
-        (socket as { write: unknown }).write = (...args: unknown[]) => {
-          writes++;
-          seen.chunks.push(Buffer.from(args[0] as Uint8Array).toString());
-          return write(...args);
-        };
         // Listeners run in order: this one runs right after the transport's dataReceived.
-        socket.on("data", () => seen.writesAtReturn.push(writes));
+        socket.on("data", () => writesAtReturn.push(handed.length));
       }
 
       override dataReceived(data: Uint8Array): void {
@@ -144,21 +154,20 @@ describe("StreamTransport writes", () => {
     const [reply] = (await once(socket, "data")) as [Buffer];
     socket.end();
     assert.equal(reply.toString(), "re:ping;");
-    assert.deepEqual(seen.writesAtReturn, [1], "written before the event loop moved on");
-    assert.deepEqual(seen.chunks, ["re:ping;"], "one socket write");
+    assert.deepEqual(writesAtReturn, [1], "written before the event loop moved on");
+    assert.deepEqual(
+      handed.map((c) => Buffer.from(c as Uint8Array).toString()),
+      ["re:ping;"],
+      "one socket write",
+    );
   });
 
   it("hands a lone small reply to the socket as it is, and copies once a second write follows", async () => {
-    const handed: unknown[] = [];
+    let handed: unknown[] = [];
     const given: Uint8Array[] = [];
     class Echo extends Protocol {
       override connectionMade(): void {
-        const socket = (this.transport as unknown as { socket: Socket }).socket;
-        const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
-        (socket as { write: unknown }).write = (...args: unknown[]) => {
-          handed.push(args[0]);
-          return write(...args);
-        };
+        handed = spyOnSocketWrites(this.transport);
       }
 
       override dataReceived(data: Uint8Array): void {
